@@ -1,0 +1,52 @@
+#include "sentry/kernel/wait_queue.h"
+
+namespace ms::kernel {
+
+Waiter::~Waiter() { unlink(); }
+
+void Waiter::unlink() {
+  if (queue_ != nullptr) queue_->remove(*this);
+}
+
+WaitQueue::~WaitQueue() {
+  while (head_ != nullptr) remove(*head_);
+}
+
+void WaitQueue::add(Waiter& waiter) {
+  waiter.unlink();
+  waiter.queue_ = this;
+  waiter.prev_ = tail_;
+  waiter.next_ = nullptr;
+  if (tail_ != nullptr) {
+    tail_->next_ = &waiter;
+  } else {
+    head_ = &waiter;
+  }
+  tail_ = &waiter;
+}
+
+void WaitQueue::remove(Waiter& waiter) {
+  if (waiter.queue_ != this) return;
+  if (waiter.prev_ != nullptr) {
+    waiter.prev_->next_ = waiter.next_;
+  } else {
+    head_ = waiter.next_;
+  }
+  if (waiter.next_ != nullptr) {
+    waiter.next_->prev_ = waiter.prev_;
+  } else {
+    tail_ = waiter.prev_;
+  }
+  waiter.queue_ = nullptr;
+  waiter.prev_ = waiter.next_ = nullptr;
+}
+
+void WaitQueue::notify(uint32_t events) {
+  for (Waiter* w = head_; w != nullptr;) {
+    Waiter* next = w->next_;
+    if ((w->mask_ & events) != 0) w->notify(events);
+    w = next;
+  }
+}
+
+}  // namespace ms::kernel

@@ -1,0 +1,59 @@
+// Wait queues: how a blocked task (or an epoll instance) learns that something it waits for
+// may have happened. Task-independent, so fs/ and net/ objects own queues without knowing
+// what waits on them.
+#pragma once
+
+#include <cstdint>
+
+namespace ms::kernel {
+
+class WaitQueue;
+
+// One registration on one queue. notify() runs inside WaitQueue::notify and must not add or
+// remove waiters of that queue (a woken task unlinks itself later, when it runs again).
+class Waiter {
+ public:
+  Waiter() = default;
+  Waiter(const Waiter&) = delete;
+  Waiter& operator=(const Waiter&) = delete;
+  virtual ~Waiter();
+
+  // events: the poll bits (POLLIN, POLLOUT, ...) that may have become true.
+  virtual void notify(uint32_t events) = 0;
+
+  // Which events this waiter cares about; ~0 means all.
+  uint32_t mask() const { return mask_; }
+  void set_mask(uint32_t mask) { mask_ = mask; }
+  bool linked() const { return queue_ != nullptr; }
+  // Leaves the queue it is on, if any.
+  void unlink();
+
+ private:
+  friend class WaitQueue;
+  WaitQueue* queue_ = nullptr;
+  Waiter* prev_ = nullptr;
+  Waiter* next_ = nullptr;
+  uint32_t mask_ = ~0U;
+};
+
+class WaitQueue {
+ public:
+  WaitQueue() = default;
+  WaitQueue(const WaitQueue&) = delete;
+  WaitQueue& operator=(const WaitQueue&) = delete;
+  ~WaitQueue();
+
+  // A waiter is on at most one queue; adding it here first removes it from any other.
+  void add(Waiter& waiter);
+  void remove(Waiter& waiter);
+  // Tells every waiter whose mask intersects events. Waiters are told in the order they
+  // were added.
+  void notify(uint32_t events);
+  bool empty() const { return head_ == nullptr; }
+
+ private:
+  Waiter* head_ = nullptr;
+  Waiter* tail_ = nullptr;
+};
+
+}  // namespace ms::kernel

@@ -1,0 +1,157 @@
+#include "sentry/platform/ptrace/ptrace_thread.h"
+
+#include <elf.h>
+#include <signal.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+
+#include <cstddef>
+
+#include "sentry/platform/ptrace/ptrace_address_space.h"
+#include "sentry/platform/ptrace/ptrace_platform.h"
+
+namespace ms::platform::ptrace {
+
+PtraceThread::PtraceThread(PtracePlatform& platform, pid_t tid, std::shared_ptr<AddressSpace> as)
+    : platform_(platform), tid_(tid), as_(std::move(as)) {
+  static_cast<PtraceAddressSpace&>(*as_).attach(this);
+  platform_.register_thread(this);
+}
+
+PtraceThread::~PtraceThread() {
+  platform_.unregister_thread(this);
+  static_cast<PtraceAddressSpace&>(*as_).detach(this);
+}
+
+void PtraceThread::on_stop(const Stop& stop, const SyscallEntry* entry) {
+  stopped_ = stop.kind != StopKind::kExited;
+  regs_valid_ = false;
+  regs_dirty_ = false;
+  rax_pending_ = false;
+  if (entry != nullptr) syscall_ = *entry;
+}
+
+Result<Regs*> PtraceThread::regs() {
+  if (!regs_valid_) {
+    if (::ptrace(PTRACE_GETREGS, tid_, nullptr, &regs_) != 0) return fail(errno);
+    regs_valid_ = true;
+    if (rax_pending_) {
+      regs_.rax = rax_;
+      rax_pending_ = false;
+      regs_dirty_ = true;
+    }
+  }
+  return &regs_;
+}
+
+void PtraceThread::set_syscall_return(uint64_t value) {
+  if (regs_valid_) {
+    regs_.rax = value;
+    regs_dirty_ = true;
+  } else {
+    rax_ = value;
+    rax_pending_ = true;
+  }
+}
+
+Result<size_t> PtraceThread::get_fpstate(std::span<std::byte> dst) {
+  iovec iov{dst.data(), dst.size()};
+  if (::ptrace(PTRACE_GETREGSET, tid_, NT_X86_XSTATE, &iov) != 0) return fail(errno);
+  return iov.iov_len;
+}
+
+Result<void> PtraceThread::set_fpstate(std::span<const std::byte> src) {
+  iovec iov{const_cast<std::byte*>(src.data()), src.size()};
+  if (::ptrace(PTRACE_SETREGSET, tid_, NT_X86_XSTATE, &iov) != 0) return fail(errno);
+  return {};
+}
+
+Result<void> PtraceThread::flush_regs() {
+  if (regs_dirty_) {
+    if (::ptrace(PTRACE_SETREGS, tid_, nullptr, &regs_) != 0) return fail(errno);
+    regs_dirty_ = false;
+  } else if (rax_pending_) {
+    if (::ptrace(PTRACE_POKEUSER, tid_, offsetof(Regs, rax), rax_) != 0) return fail(errno);
+    rax_pending_ = false;
+  }
+  return {};
+}
+
+Result<void> PtraceThread::resume() {
+  TRY(flush_regs());
+  stopped_ = false;
+  regs_valid_ = false;
+  if (::ptrace(PTRACE_SYSEMU, tid_, nullptr, nullptr) != 0) return fail(errno);
+  return {};
+}
+
+void PtraceThread::interrupt() { ::ptrace(PTRACE_INTERRUPT, tid_, nullptr, nullptr); }
+
+void PtraceThread::exit_thread() {
+  if (!stopped_ || exiting_) return;
+  auto r = regs();
+  if (!r) return;
+  Regs exit_regs = **r;
+  exit_regs.rip = platform_.syscall_site();
+  exit_regs.rax = SYS_exit;
+  exit_regs.orig_rax = ~0ULL;
+  exit_regs.rdi = 0;
+  exiting_ = true;
+  stopped_ = false;
+  regs_valid_ = false;
+  if (::ptrace(PTRACE_SETREGS, tid_, nullptr, &exit_regs) != 0 ||
+      ::ptrace(PTRACE_CONT, tid_, nullptr, nullptr) != 0) {
+    ::syscall(SYS_tgkill, static_cast<pid_t>(-1), tid_, SIGKILL);
+  }
+}
+
+void PtraceThread::kill_process() { ::kill(tid_, SIGKILL); }
+
+Result<uint64_t> PtraceThread::inject(uint64_t nr, const std::array<uint64_t, 6>& args,
+                                      pid_t* new_tid) {
+  if (!stopped_) return fail(ESRCH);
+  // The guest's registers stay in regs_ and are written back when the thread resumes, so no
+  // path can return to the guest with the injection's registers.
+  TRY(regs());
+  Regs call = regs_;
+  call.rip = platform_.syscall_site();
+  call.rax = nr;
+  call.orig_rax = ~0ULL;
+  call.rdi = args[0];
+  call.rsi = args[1];
+  call.rdx = args[2];
+  call.r10 = args[3];
+  call.r8 = args[4];
+  call.r9 = args[5];
+  if (::ptrace(PTRACE_SETREGS, tid_, nullptr, &call) != 0) return fail(errno);
+  regs_dirty_ = true;
+  regs_.orig_rax = ~0ULL;  // never let the host restart the guest's (emulated) syscall
+  if (::ptrace(PTRACE_CONT, tid_, nullptr, nullptr) != 0) return fail(errno);
+  for (;;) {
+    const int status = TRY(platform_.wait_for(tid_));
+    if (!WIFSTOPPED(status)) {
+      stopped_ = false;
+      return fail(ESRCH);
+    }
+    const int event = status >> 16;
+    if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK ||
+        event == PTRACE_EVENT_CLONE) {
+      unsigned long msg = 0;
+      ::ptrace(PTRACE_GETEVENTMSG, tid_, nullptr, &msg);
+      if (new_tid != nullptr) *new_tid = static_cast<pid_t>(msg);
+    } else if (event == 0 && WSTOPSIG(status) == SIGTRAP) {
+      break;  // the int3 after the syscall
+    }
+    // Anything else (a stale PTRACE_INTERRUPT, a host stop signal) is passed over.
+    if (::ptrace(PTRACE_CONT, tid_, nullptr, nullptr) != 0) return fail(errno);
+  }
+  Regs after{};
+  if (::ptrace(PTRACE_GETREGS, tid_, nullptr, &after) != 0) return fail(errno);
+  if (static_cast<int64_t>(after.rax) < 0 && static_cast<int64_t>(after.rax) > -4096) {
+    return fail(static_cast<int>(-static_cast<int64_t>(after.rax)));
+  }
+  return after.rax;
+}
+
+}  // namespace ms::platform::ptrace
