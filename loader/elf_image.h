@@ -21,15 +21,15 @@ struct ElfImage {
   bool position_independent = false;  // ET_DYN: needs a load bias
   uint64_t entry = 0;
   // Where the program headers are in memory (link-time address; PT_PHDR if present, else
-  // located inside the first segment that maps e_phoff), 0 if they are not mapped.
+  // where the PT_LOAD whose file bytes hold e_phoff maps them), 0 if they are not mapped.
   uint64_t phdr_vaddr = 0;
   uint16_t phnum = 0;
   uint16_t phentsize = 0;
-  std::vector<Segment> segments;    // PT_LOAD, in ascending vaddr order
+  std::vector<Segment> segments;           // PT_LOAD with memsz > 0, ascending, disjoint
   std::optional<std::string> interpreter;  // PT_INTERP
-  bool executable_stack = false;    // PT_GNU_STACK with PF_X (true when PT_GNU_STACK is absent)
-  uint64_t lowest_vaddr = 0;        // page-aligned down
-  uint64_t highest_vaddr = 0;       // page-aligned up: end of the last segment's memory
+  bool executable_stack = false;  // PT_GNU_STACK with PF_X (true when PT_GNU_STACK is absent)
+  uint64_t lowest_vaddr = 0;      // page-aligned down
+  uint64_t highest_vaddr = 0;     // page-aligned up: end of the last segment's memory
 };
 
 }  // namespace ms::loader

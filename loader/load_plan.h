@@ -22,16 +22,18 @@ struct CopyStep {
 };
 
 struct LoadPlan {
-  uint64_t bias = 0;   // added to every link-time address (0 for ET_EXEC)
-  std::vector<MapStep> maps;    // disjoint, ascending; anonymous private zero-filled memory
+  uint64_t bias = 0;             // added to every link-time address (0 for ET_EXEC)
+  std::vector<MapStep> maps;     // disjoint, ascending; anonymous private zero-filled memory
   std::vector<CopyStep> copies;  // file bytes to place after mapping (bytes beyond are zero)
-  uint64_t entry = 0;       // bias + e_entry
-  uint64_t phdr_addr = 0;   // bias + phdr_vaddr (0 if not mapped)
-  uint64_t start = 0;       // lowest mapped address
-  uint64_t end = 0;         // end of the highest mapping: where brk starts for the main image
+  uint64_t entry = 0;            // bias + e_entry
+  uint64_t phdr_addr = 0;        // bias + phdr_vaddr (0 if not mapped)
+  uint64_t start = 0;            // lowest mapped address
+  uint64_t end = 0;              // end of the highest mapping: where brk starts for the main image
 };
 
 // Where pages are shared by two segments, the later segment's protection wins, as in Linux.
+// `image` is as parse_elf() returns it (segments ascending, not overlapping); `bias` is page
+// aligned and keeps every biased address below TASK_SIZE (0 for ET_EXEC).
 LoadPlan plan_load(const ElfImage& image, uint64_t bias);
 
 }  // namespace ms::loader

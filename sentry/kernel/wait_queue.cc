@@ -23,6 +23,7 @@ void WaitQueue::add(Waiter& waiter) {
     head_ = &waiter;
   }
   tail_ = &waiter;
+  if (on_wait_ != nullptr) on_wait_(on_wait_context_, waiter.mask_);
 }
 
 void WaitQueue::remove(Waiter& waiter) {

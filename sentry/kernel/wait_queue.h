@@ -38,7 +38,12 @@ class Waiter {
 
 class WaitQueue {
  public:
+  // Told whenever a waiter is added, with the events it waits for: lets a queue whose events
+  // come from outside the sentry (a host fd) start watching only while someone waits.
+  using OnWait = void (*)(void* context, uint32_t events);
+
   WaitQueue() = default;
+  WaitQueue(OnWait on_wait, void* context) : on_wait_(on_wait), on_wait_context_(context) {}
   WaitQueue(const WaitQueue&) = delete;
   WaitQueue& operator=(const WaitQueue&) = delete;
   ~WaitQueue();
@@ -54,6 +59,8 @@ class WaitQueue {
  private:
   Waiter* head_ = nullptr;
   Waiter* tail_ = nullptr;
+  OnWait on_wait_ = nullptr;
+  void* on_wait_context_ = nullptr;
 };
 
 }  // namespace ms::kernel

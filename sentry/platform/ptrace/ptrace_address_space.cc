@@ -63,8 +63,12 @@ Result<void> PtraceAddressSpace::remap(uint64_t old_addr, uint64_t old_len, uint
   if (!in_guest_range(old_addr, old_len) || !in_guest_range(new_addr, new_len)) {
     return fail(EINVAL);
   }
-  const uint64_t got = TRY(inject(SYS_mremap, old_addr, old_len, new_len,
-                                  MREMAP_MAYMOVE | MREMAP_FIXED, new_addr));
+  // Growing in place must not use MREMAP_FIXED: the host refuses overlapping ranges.
+  const uint64_t got =
+      old_addr == new_addr
+          ? TRY(inject(SYS_mremap, old_addr, old_len, new_len, 0))
+          : TRY(inject(SYS_mremap, old_addr, old_len, new_len, MREMAP_MAYMOVE | MREMAP_FIXED,
+                       new_addr));
   if (got != new_addr) return fail(ENOMEM);
   return {};
 }

@@ -7,6 +7,7 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
+#include <sys/rseq.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -35,6 +36,16 @@ constexpr int kTraceOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL | PTRACE
   while (::read(sync_fd, &byte, 1) < 0 && errno == EINTR) {
   }
   ::syscall(SYS_close_range, 0U, ~0U, 0U);
+  // The fork inherited glibc's per-thread kernel registrations, which point into memory the
+  // stub is about to unmap: a stale rseq area would make the kernel SIGSEGV the stub.
+  if (__rseq_size > 0) {
+    void* area = static_cast<char*>(__builtin_thread_pointer()) + __rseq_offset;
+    for (unsigned len : {static_cast<unsigned>(__rseq_size), 32U, 20U}) {
+      if (::syscall(SYS_rseq, area, len, RSEQ_FLAG_UNREGISTER, RSEQ_SIG) == 0) break;
+    }
+  }
+  ::syscall(SYS_set_robust_list, nullptr, 24);
+  ::syscall(SYS_set_tid_address, nullptr);
   ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
   const rlimit no_core{0, 0};
   ::setrlimit(RLIMIT_CORE, &no_core);

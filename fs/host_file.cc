@@ -1,0 +1,153 @@
+#include "fs/host_file.h"
+
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <string>
+
+namespace ms::fs {
+namespace {
+
+Result<size_t> transferred(ssize_t n) {
+  if (n < 0) return fail(errno == EWOULDBLOCK ? EAGAIN : errno);
+  return static_cast<size_t>(n);
+}
+
+Timestamp ts(const timespec& t) {
+  return Timestamp{t.tv_sec, static_cast<uint32_t>(t.tv_nsec)};
+}
+
+// Copies a fixed-size ioctl argument between the guest and a host ioctl.
+template <class T>
+Result<uint64_t> ioctl_out(int fd, uint32_t request, uint64_t arg, mm::GuestMemory& mem) {
+  T value{};
+  if (::ioctl(fd, request, &value) != 0) return fail(errno);
+  TRY(mem.write(mm::GuestPtr<T>(arg), value));
+  return 0;
+}
+
+template <class T>
+Result<uint64_t> ioctl_in(int fd, uint32_t request, uint64_t arg, mm::GuestMemory& mem) {
+  const T value = TRY(mem.read(mm::GuestPtr<T>(arg)));
+  if (::ioctl(fd, request, &value) != 0) return fail(errno);
+  return 0;
+}
+
+}  // namespace
+
+std::shared_ptr<HostFile> HostFile::from_stdio(int fd, kernel::HostPoller& poller) {
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0) return nullptr;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return nullptr;
+  const bool tty = ::isatty(fd) != 0;
+  const bool socket = S_ISSOCK(st.st_mode);
+  UniqueFd own;
+  if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)) {
+    // A private, non-blocking open file description of the same pipe or terminal.
+    const std::string proc = "/proc/self/fd/" + std::to_string(fd);
+    own.reset(::open(proc.c_str(), (flags & O_ACCMODE) | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+  }
+  if (!own) own.reset(::fcntl(fd, F_DUPFD_CLOEXEC, 3));
+  if (!own) return nullptr;
+  const std::string name = tty ? "/dev/pts/0"
+                           : S_ISFIFO(st.st_mode)
+                               ? "pipe:[" + std::to_string(st.st_ino) + "]"
+                               : "host:[" + std::to_string(fd) + "]";
+  return std::shared_ptr<HostFile>(
+      new HostFile(std::move(own), flags & (O_ACCMODE | O_APPEND), poller, name, socket, tty));
+}
+
+HostFile::HostFile(UniqueFd fd, int flags, kernel::HostPoller& poller, std::string name,
+                   bool socket, bool tty)
+    : FileDescription(flags),
+      fd_(std::move(fd)),
+      poller_(poller),
+      queue_(&HostFile::on_wait, this),
+      name_(std::move(name)),
+      socket_(socket),
+      tty_(tty) {}
+
+HostFile::~HostFile() { poller_.disarm(fd_.get()); }
+
+Result<size_t> HostFile::read(std::span<std::byte> dst) {
+  if (socket_) return transferred(::recv(fd_.get(), dst.data(), dst.size(), MSG_DONTWAIT));
+  return transferred(::read(fd_.get(), dst.data(), dst.size()));
+}
+
+Result<size_t> HostFile::write(std::span<const std::byte> src) {
+  if (socket_) {
+    return transferred(::send(fd_.get(), src.data(), src.size(), MSG_DONTWAIT | MSG_NOSIGNAL));
+  }
+  return transferred(::write(fd_.get(), src.data(), src.size()));
+}
+
+Result<size_t> HostFile::pread(std::span<std::byte> dst, uint64_t offset) {
+  return transferred(::pread(fd_.get(), dst.data(), dst.size(), static_cast<off_t>(offset)));
+}
+
+Result<size_t> HostFile::pwrite(std::span<const std::byte> src, uint64_t offset) {
+  return transferred(::pwrite(fd_.get(), src.data(), src.size(), static_cast<off_t>(offset)));
+}
+
+Result<uint64_t> HostFile::seek(int64_t offset, int whence) {
+  const off_t r = ::lseek(fd_.get(), offset, whence);
+  if (r < 0) return fail(errno);
+  return static_cast<uint64_t>(r);
+}
+
+Result<Stat> HostFile::stat() {
+  struct stat st {};
+  if (::fstat(fd_.get(), &st) != 0) return fail(errno);
+  return Stat{.dev = st.st_dev,
+              .ino = st.st_ino,
+              .mode = st.st_mode,
+              .nlink = static_cast<uint32_t>(st.st_nlink),
+              .uid = st.st_uid,
+              .gid = st.st_gid,
+              .rdev = st.st_rdev,
+              .size = static_cast<uint64_t>(st.st_size),
+              .blksize = static_cast<uint32_t>(st.st_blksize),
+              .blocks = static_cast<uint64_t>(st.st_blocks),
+              .atime = ts(st.st_atim),
+              .mtime = ts(st.st_mtim),
+              .ctime = ts(st.st_ctim)};
+}
+
+Result<uint64_t> HostFile::ioctl(uint32_t request, uint64_t arg, mm::GuestMemory& mem) {
+  switch (request) {
+    case TCGETS: return ioctl_out<termios>(fd_.get(), request, arg, mem);
+    case TCSETS:
+    case TCSETSW:
+    case TCSETSF: return ioctl_in<termios>(fd_.get(), request, arg, mem);
+    case TIOCGWINSZ: return ioctl_out<winsize>(fd_.get(), request, arg, mem);
+    case TIOCSWINSZ: return ioctl_in<winsize>(fd_.get(), request, arg, mem);
+    case FIONREAD: return ioctl_out<int>(fd_.get(), request, arg, mem);
+    default: return fail(ENOTTY);
+  }
+}
+
+uint32_t HostFile::readiness() {
+  pollfd p{fd_.get(), POLLIN | POLLOUT | POLLPRI, 0};
+  if (::poll(&p, 1, 0) < 0) return POLLERR;
+  return static_cast<uint32_t>(p.revents);
+}
+
+kernel::WaitQueue* HostFile::wait_queue() { return &queue_; }
+
+void HostFile::on_wait(void* self, uint32_t events) {
+  auto* file = static_cast<HostFile*>(self);
+  // The host poller's registrations fire once: each new waiter arms it again. Poll bits and
+  // epoll bits have the same values.
+  file->armed_events_ |= events & (EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDHUP);
+  file->poller_.arm(file->fd_.get(), file->armed_events_, [file](uint32_t ready) {
+    file->armed_events_ = 0;
+    file->queue_.notify(ready);
+  });
+}
+
+}  // namespace ms::fs

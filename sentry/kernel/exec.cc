@@ -1,0 +1,202 @@
+#include "sentry/kernel/exec.h"
+
+#include <fcntl.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "base/host_mapping.h"
+#include "base/unique_fd.h"
+#include "loader/elf_parser.h"
+#include "loader/initial_stack.h"
+#include "loader/load_plan.h"
+#include "sentry/kernel/kernel.h"
+
+namespace ms::kernel {
+namespace {
+
+using mm::kPageSize;
+using mm::page_down;
+using mm::page_up;
+
+// Linux's ELF_ET_DYN_BASE on x86-64: where a dynamically linked PIE goes.
+constexpr uint64_t kDynBase = 0x555555554000;
+constexpr uint64_t kMiB = 1ULL << 20;
+
+struct OpenedFile {
+  HostMapping map;
+  std::string path;
+};
+
+std::expected<OpenedFile, ExecError> open_executable(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return std::unexpected(ExecError{errno, std::strerror(errno)});
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return std::unexpected(ExecError{errno, std::strerror(errno)});
+  if (S_ISDIR(st.st_mode)) return std::unexpected(ExecError{EACCES, "is a directory"});
+  if (!S_ISREG(st.st_mode)) return std::unexpected(ExecError{EACCES, "not a regular file"});
+  if ((st.st_mode & 0111) == 0) return std::unexpected(ExecError{EACCES, "Permission denied"});
+  if (st.st_size == 0) return std::unexpected(ExecError{ENOEXEC, "empty file"});
+  void* p = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd.get(), 0);
+  if (p == MAP_FAILED) return std::unexpected(ExecError{errno, std::strerror(errno)});
+  return OpenedFile{HostMapping(p, static_cast<size_t>(st.st_size)), path};
+}
+
+// Maps the plan's pages and fills them from the file. Pages are mapped with their final
+// protection and filled through it: nothing is ever writable that should not be.
+Result<void> apply_plan(mm::MemoryManager& mm, const loader::LoadPlan& plan,
+                        std::span<const std::byte> file) {
+  for (const auto& step : plan.maps) {
+    TRY(mm.map(mm::Vma{.start = step.addr,
+                       .end = step.addr + step.len,
+                       .prot = step.prot,
+                       .flags = MAP_PRIVATE | MAP_ANONYMOUS}));
+  }
+  for (const auto& copy : plan.copies) {
+    TRY(mm.address_space().write_force(copy.addr, file.subspan(copy.file_offset, copy.len)));
+  }
+  return {};
+}
+
+uint64_t random_pages(Kernel& k, uint64_t max_bytes) {
+  if (!k.options().randomize) return 0;
+  return (k.random_u64() % (max_bytes / kPageSize)) * kPageSize;
+}
+
+std::unexpected<ExecError> enoexec(const std::string& reason) {
+  return std::unexpected(ExecError{ENOEXEC, reason});
+}
+
+}  // namespace
+
+std::expected<NewImage, ExecError> load_image(Kernel& kernel, const ExecRequest& request,
+                                              const Credentials& creds) {
+  auto file = open_executable(request.path);
+  if (!file) return std::unexpected(file.error());
+  auto image = loader::parse_elf(file->map.bytes());
+  if (!image) return enoexec(image.error());
+
+  std::optional<OpenedFile> interp_file;
+  std::optional<loader::ElfImage> interp;
+  if (image->interpreter) {
+    auto f = open_executable(*image->interpreter);
+    if (!f) {
+      return std::unexpected(ExecError{
+          f.error().err, "interpreter " + *image->interpreter + ": " + f.error().reason});
+    }
+    auto parsed = loader::parse_elf(f->map.bytes());
+    if (!parsed) {
+      return enoexec("interpreter " + *image->interpreter + ": " + parsed.error());
+    }
+    interp_file = std::move(*f);
+    interp = std::move(*parsed);
+  }
+
+  auto fail_with = [](Errno e) {
+    return std::unexpected(ExecError{errno_value(e), std::strerror(errno_value(e))});
+  };
+  auto thread = kernel.platform().new_process();
+  if (!thread) return fail_with(thread.error());
+  auto mm = std::make_shared<mm::MemoryManager>((*thread)->address_space(),
+                                                kernel.platform().layout());
+
+  // The layout, top down: a gap under the stub, the stack, a gap, then mmap space.
+  mm::AddressLayout layout;
+  const uint64_t stack_size = page_up(std::max<uint64_t>(request.stack_limit, 128 * 1024));
+  layout.stack_top = page_down(mm->guest_top() - kMiB - random_pages(kernel, 64 * kMiB));
+  layout.stack_bottom = layout.stack_top - stack_size;
+  layout.mmap_base = layout.stack_bottom - 128 * kMiB - random_pages(kernel, 256 * kMiB);
+  mm->set_layout(layout);
+
+  uint64_t bias = 0;
+  if (image->position_independent) {
+    const uint64_t span = image->highest_vaddr - image->lowest_vaddr;
+    if (image->interpreter) {
+      bias = kDynBase + random_pages(kernel, 256 * kMiB) - image->lowest_vaddr;
+    } else {
+      auto at = mm->choose_address(0, span);
+      if (!at) return fail_with(at.error());
+      bias = *at - image->lowest_vaddr;
+    }
+  }
+  const loader::LoadPlan plan = loader::plan_load(*image, bias);
+  if (auto r = apply_plan(*mm, plan, file->map.bytes()); !r) return fail_with(r.error());
+
+  uint64_t entry = plan.entry;
+  uint64_t interp_base = 0;
+  if (interp) {
+    const uint64_t span = interp->highest_vaddr - interp->lowest_vaddr;
+    auto at = mm->choose_address(0, span);
+    if (!at) return fail_with(at.error());
+    const loader::LoadPlan iplan = loader::plan_load(*interp, *at - interp->lowest_vaddr);
+    if (auto r = apply_plan(*mm, iplan, interp_file->map.bytes()); !r) {
+      return fail_with(r.error());
+    }
+    interp_base = iplan.start;
+    entry = iplan.entry;
+  }
+
+  layout.brk_start = plan.end + random_pages(kernel, 32 * kMiB);
+  mm->set_layout(layout);
+
+  const int stack_prot = PROT_READ | PROT_WRITE | (image->executable_stack ? PROT_EXEC : 0);
+  if (auto r = mm->map(mm::Vma{.start = layout.stack_bottom,
+                               .end = layout.stack_top,
+                               .prot = stack_prot,
+                               .flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN,
+                               .name = "[stack]"});
+      !r) {
+    return fail_with(r.error());
+  }
+
+  loader::StackRequest sr;
+  sr.stack_top = layout.stack_top;
+  sr.stack_size = stack_size;
+  sr.argv = request.argv;
+  sr.envp = request.envp;
+  sr.execfn = request.path;
+  sr.platform = "x86_64";
+  kernel.random_bytes(std::as_writable_bytes(std::span(sr.random)));
+  sr.auxv = {
+      {AT_MINSIGSTKSZ, getauxval(AT_MINSIGSTKSZ)},
+      {AT_HWCAP, getauxval(AT_HWCAP)},
+      {AT_PAGESZ, kPageSize},
+      {AT_CLKTCK, 100},
+      {AT_PHDR, plan.phdr_addr},
+      {AT_PHENT, image->phentsize},
+      {AT_PHNUM, image->phnum},
+      {AT_BASE, interp_base},
+      {AT_FLAGS, 0},
+      {AT_ENTRY, plan.entry},
+      {AT_UID, creds.ruid},
+      {AT_EUID, creds.euid},
+      {AT_GID, creds.rgid},
+      {AT_EGID, creds.egid},
+      {AT_SECURE, 0},
+      {AT_HWCAP2, getauxval(AT_HWCAP2)},
+  };
+  auto stack = loader::build_initial_stack(sr);
+  if (!stack) return std::unexpected(ExecError{E2BIG, stack.error()});
+  if (auto r = mm->copy_out(stack->base, stack->bytes); !r) return fail_with(r.error());
+
+  auto regs = (*thread)->regs();
+  if (!regs) return fail_with(regs.error());
+  platform::Regs& r = **regs;
+  const platform::Regs keep = r;
+  std::memset(&r, 0, sizeof(r));
+  r.cs = keep.cs;
+  r.ss = keep.ss;
+  r.ds = keep.ds;
+  r.es = keep.es;
+  r.rip = entry;
+  r.rsp = stack->sp;
+  r.eflags = 0x200;  // interrupts enabled, as start_thread() leaves it
+  r.orig_rax = ~0ULL;
+  (*thread)->set_regs_dirty();
+  return NewImage{std::move(*thread), std::move(mm), request.path};
+}
+
+}  // namespace ms::kernel

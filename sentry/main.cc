@@ -1,0 +1,160 @@
+// minisentry [options] [--] BINARY [ARGS...]: runs BINARY in the sandbox.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fmt/format.h>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/log.h"
+#include "fs/host_file.h"
+#include "sentry/kernel/exec.h"
+#include "sentry/kernel/kernel.h"
+#include "sentry/kernel/thread_group.h"
+#include "sentry/platform/ptrace/ptrace_platform.h"
+#include "sentry/syscalls/compatibility.h"
+
+extern char** environ;
+
+namespace {
+
+// Exit statuses of minisentry itself, as shells and container runtimes use them.
+constexpr int kExitUsage = 2;
+constexpr int kExitSandboxFailure = 125;
+constexpr int kExitCannotExecute = 126;
+constexpr int kExitNotFound = 127;
+
+// Finds a program like execvp does: names without a slash are looked up in PATH.
+std::string resolve_program(const std::string& name) {
+  if (name.find('/') != std::string::npos) return name;
+  const char* path = std::getenv("PATH");
+  std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    const size_t end = std::min(dirs.find(':', start), dirs.size());
+    std::string dir = dirs.substr(start, end - start);
+    if (dir.empty()) dir = ".";
+    std::string candidate = dir + "/" + name;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = end + 1;
+  }
+  return name;
+}
+
+std::vector<std::string> guest_environment(bool clear, const std::vector<std::string>& extra) {
+  std::vector<std::string> env;
+  if (!clear) {
+    for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
+  }
+  for (const std::string& kv : extra) {
+    const std::string key = kv.substr(0, kv.find('='));
+    std::erase_if(env, [&](const std::string& e) { return e.substr(0, e.find('=')) == key; });
+    env.push_back(kv);
+  }
+  return env;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"minisentry: runs an x86-64 Linux program in a userspace kernel sandbox",
+               "minisentry"};
+  app.set_version_flag("--version", std::string("minisentry ") + MS_VERSION);
+  bool strace = false;
+  bool stats = false;
+  bool clear_env = false;
+  bool list_syscalls = false;
+  std::string log_level = "warn";
+  std::string log_file;
+  std::vector<std::string> env;
+  std::vector<std::string> command;
+  app.add_flag("--strace", strace, "Print every guest syscall, strace-style");
+  app.add_flag("--stats", stats, "Print per-syscall counts when the guest exits");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  app.add_option("--log-file", log_file, "Write --strace output and diagnostics here");
+  app.add_option("--env", env, "Set a guest environment variable (K=V, repeatable)")
+      ->check([](const std::string& kv) {
+        return kv.find('=') == std::string::npos || kv.front() == '='
+                   ? std::string("expected K=V")
+                   : std::string();
+      });
+  app.add_flag("--clear-env", clear_env, "Start the guest with an empty environment");
+  app.add_flag("--list-syscalls", list_syscalls,
+               "Print the syscall table with each call's support status, as Markdown");
+  app.add_option("command", command, "The program to run and its arguments");
+  app.prefix_command();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : kExitUsage;
+  }
+  if (list_syscalls) {
+    std::fputs(ms::sys::compatibility_markdown().c_str(), stdout);
+    return 0;
+  }
+  // prefix_command leaves everything after the program name unparsed.
+  for (const std::string& rest : app.remaining()) command.push_back(rest);
+  if (command.empty()) {
+    std::fputs("minisentry: no program given (see --help)\n", stderr);
+    return kExitUsage;
+  }
+
+  ms::log::set_level(log_level);
+  std::FILE* trace_out = stderr;
+  if (!log_file.empty()) {
+    trace_out = std::fopen(log_file.c_str(), "we");
+    if (trace_out == nullptr || !ms::log::set_file(log_file + ".log")) {
+      fmt::print(stderr, "minisentry: cannot open log file {}: {}\n", log_file,
+                 std::strerror(errno));
+      return kExitUsage;
+    }
+  }
+
+  auto platform = ms::platform::ptrace::PtracePlatform::create();
+  if (!platform) {
+    fmt::print(stderr, "minisentry: cannot start the ptrace platform: {}\n",
+               std::strerror(ms::errno_value(platform.error())));
+    return kExitSandboxFailure;
+  }
+  ms::kernel::KernelOptions options;
+  options.strace_out = strace ? trace_out : nullptr;
+  options.stats = stats;
+  ms::kernel::Kernel kernel(std::move(*platform), std::make_unique<ms::kernel::HostClock>(),
+                            options);
+
+  const auto creds = ms::kernel::Credentials::of_ids(getuid(), getgid());
+  ms::kernel::ExecRequest request;
+  request.path = resolve_program(command.front());
+  request.argv = command;
+  request.envp = guest_environment(clear_env, env);
+  auto image = ms::kernel::load_image(kernel, request, creds);
+  if (!image) {
+    fmt::print(stderr, "minisentry: {}: {}\n", command.front(), image.error().reason);
+    return image.error().err == ENOENT ? kExitNotFound : kExitCannotExecute;
+  }
+
+  ms::kernel::Task& init = kernel.create_init_task(std::move(image->thread));
+  init.set_mm(std::move(image->mm));
+  init.set_signal_handlers(std::make_shared<ms::kernel::SignalHandlers>());
+  auto fds = std::make_shared<ms::fs::FdTable>();
+  for (int fd = 0; fd < 3; ++fd) {
+    if (auto f = ms::fs::HostFile::from_stdio(fd, kernel.poller())) {
+      fds->install_at(fd, std::move(f), false);
+    }
+  }
+  init.set_fds(std::move(fds));
+  ms::kernel::ThreadGroup& group = init.thread_group();
+  group.creds() = creds;
+  for (int r = 0; r < RLIM_NLIMITS; ++r) getrlimit(r, &group.rlimits()[static_cast<size_t>(r)]);
+  char real[PATH_MAX];
+  group.set_exe_path(realpath(request.path.c_str(), real) != nullptr ? real : request.path);
+  init.comm = command.front().substr(command.front().rfind('/') + 1).substr(0, 15);
+  return kernel.run();
+}

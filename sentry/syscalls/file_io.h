@@ -1,0 +1,39 @@
+// Moving bytes between guest memory and a file, shared by read/write/readv/writev/pread/
+// pwrite and friends: chunking through the sentry's scratch buffer, blocking (parking) when
+// the file says EAGAIN, and partial results as Linux reports them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "fs/file_description.h"
+#include "sentry/syscalls/syscall_table.h"
+
+namespace ms::kernel {
+class Task;
+}
+
+namespace ms::sys {
+
+struct GuestRange {
+  uint64_t addr = 0;
+  uint64_t len = 0;
+};
+
+// Linux caps one transfer at MAX_RW_COUNT.
+inline constexpr uint64_t kMaxRwCount = 0x7ffff000;
+
+// offset: pread/pwrite position; nullopt uses (and advances) the file offset.
+SysRet read_to_guest(kernel::Task& t, fs::FileDescription& file, std::span<const GuestRange> dst,
+                     std::optional<uint64_t> offset);
+SysRet write_from_guest(kernel::Task& t, fs::FileDescription& file,
+                        std::span<const GuestRange> src, std::optional<uint64_t> offset);
+
+// Reads a struct iovec array (readv/writev): EINVAL for more than IOV_MAX entries or a total
+// that overflows ssize_t, EFAULT for unreadable memory. Lengths are capped so that the total
+// stays within kMaxRwCount, as Linux does.
+Result<std::vector<GuestRange>> copy_in_iovecs(kernel::Task& t, uint64_t addr, uint64_t count);
+
+}  // namespace ms::sys
