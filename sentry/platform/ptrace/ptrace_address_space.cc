@@ -2,15 +2,32 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+
+#include <cstring>
 
 #include <algorithm>
 #include <string>
 
 #include "sentry/platform/ptrace/ptrace_thread.h"
+#include "sentry/platform/ptrace/stub.h"
 
 namespace ms::platform::ptrace {
+namespace {
+
+// Where recvmsg's arguments go in the scratch page.
+struct ScratchLayout {
+  static constexpr uint64_t kMsghdr = 0;
+  static constexpr uint64_t kIovec = 64;
+  static constexpr uint64_t kPayload = 96;
+  static constexpr uint64_t kControl = 128;
+};
+constexpr size_t kControlLen = CMSG_SPACE(sizeof(int));
+constexpr int kMaxStaleMessages = 8;
+
+}  // namespace
 
 void PtraceAddressSpace::attach(PtraceThread* thread) { threads_.push_back(thread); }
 
@@ -35,14 +52,81 @@ Result<uint64_t> PtraceAddressSpace::inject(uint64_t nr, uint64_t a0, uint64_t a
   return (*it)->inject(nr, {a0, a1, a2, a3, a4, a5});
 }
 
+Result<int> PtraceAddressSpace::transfer_fd(PtraceThread& via, int host_fd) {
+  const uint64_t sequence = channel_.next_sequence++;
+  {
+    iovec iov{const_cast<uint64_t*>(&sequence), sizeof(sequence)};
+    alignas(cmsghdr) char control[kControlLen] = {};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof(control);
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &host_fd, sizeof(int));
+    if (::sendmsg(channel_.socket.get(), &msg, MSG_NOSIGNAL) < 0) return fail(errno);
+  }
+  const uint64_t scratch = stub_scratch(layout_);
+  struct {
+    msghdr msg;
+    char pad[ScratchLayout::kIovec - sizeof(msghdr)];
+    iovec iov;
+  } args{};
+  args.msg.msg_iov = reinterpret_cast<iovec*>(scratch + ScratchLayout::kIovec);
+  args.msg.msg_iovlen = 1;
+  args.msg.msg_control = reinterpret_cast<void*>(scratch + ScratchLayout::kControl);
+  args.msg.msg_controllen = kControlLen;
+  args.iov = iovec{reinterpret_cast<void*>(scratch + ScratchLayout::kPayload), sizeof(uint64_t)};
+  for (int attempt = 0; attempt < kMaxStaleMessages; ++attempt) {
+    if (TRY(write(scratch, std::as_bytes(std::span(&args, 1)))) != sizeof(args)) {
+      return fail(EFAULT);
+    }
+    TRY(via.inject(SYS_recvmsg, {kStubControlFd, scratch, MSG_DONTWAIT | MSG_CMSG_CLOEXEC, 0, 0,
+                                 0}));
+    struct {
+      uint64_t payload;
+      char pad[ScratchLayout::kControl - ScratchLayout::kPayload - sizeof(uint64_t)];
+      alignas(cmsghdr) char control[kControlLen];
+    } got{};
+    TRY(read(scratch + ScratchLayout::kPayload, std::as_writable_bytes(std::span(&got, 1))));
+    const auto* c = reinterpret_cast<const cmsghdr*>(got.control);
+    int fd = -1;
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+        c->cmsg_len == CMSG_LEN(sizeof(int))) {
+      std::memcpy(&fd, CMSG_DATA(c), sizeof(int));
+    }
+    if (fd < 0) return fail(EIO);
+    if (got.payload == sequence) return fd;
+    // A message another receive left behind: drop its fd and take the next one.
+    (void)via.inject(SYS_close, {static_cast<uint64_t>(fd), 0, 0, 0, 0, 0});
+  }
+  return fail(EIO);
+}
+
 Result<void> PtraceAddressSpace::map(uint64_t addr, uint64_t len, int prot, int flags,
                                      int host_fd, uint64_t offset) {
   if (!in_guest_range(addr, len)) return fail(ENOMEM);
   const int fixed = (flags & ~(MAP_FIXED_NOREPLACE)) | MAP_FIXED;
-  const uint64_t got = TRY(inject(SYS_mmap, addr, len, static_cast<uint64_t>(prot),
-                                  static_cast<uint64_t>(fixed), static_cast<uint64_t>(host_fd),
-                                  offset));
-  if (got != addr) return fail(ENOMEM);
+  if (host_fd < 0) {
+    const uint64_t got = TRY(inject(SYS_mmap, addr, len, static_cast<uint64_t>(prot),
+                                    static_cast<uint64_t>(fixed), ~0ULL, offset));
+    if (got != addr) return fail(ENOMEM);
+    return {};
+  }
+  auto it = std::find_if(threads_.begin(), threads_.end(),
+                         [](PtraceThread* t) { return t->stopped(); });
+  if (it == threads_.end()) return fail(EAGAIN);
+  PtraceThread& via = **it;
+  const int stub_fd = TRY(transfer_fd(via, host_fd));
+  auto got = via.inject(SYS_mmap, {addr, len, static_cast<uint64_t>(prot),
+                                   static_cast<uint64_t>(fixed), static_cast<uint64_t>(stub_fd),
+                                   offset});
+  (void)via.inject(SYS_close, {static_cast<uint64_t>(stub_fd), 0, 0, 0, 0, 0});
+  if (!got) return std::unexpected(got.error());
+  if (*got != addr) return fail(ENOMEM);
   return {};
 }
 

@@ -12,9 +12,19 @@ namespace ms::platform::ptrace {
 
 class PtraceThread;
 
+// The sentry's end of the socket every stub holds at kStubControlFd: host fds for file
+// mappings travel over it with SCM_RIGHTS. Each message carries a sequence number, so that a
+// stub never maps a file meant for another (a guest that corrupts its scratch page can make
+// its own receive fail and leave a message behind).
+struct FdChannel {
+  UniqueFd socket;
+  uint64_t next_sequence = 1;
+};
+
 class PtraceAddressSpace final : public AddressSpace {
  public:
-  explicit PtraceAddressSpace(const Layout& layout) : layout_(layout) {}
+  PtraceAddressSpace(const Layout& layout, FdChannel& channel)
+      : layout_(layout), channel_(channel) {}
 
   Result<void> map(uint64_t addr, uint64_t len, int prot, int flags, int host_fd,
                    uint64_t offset) override;
@@ -38,8 +48,12 @@ class PtraceAddressSpace final : public AddressSpace {
   // Guest addresses must stay below the stub; an attempt to touch it is refused.
   bool in_guest_range(uint64_t addr, uint64_t len) const;
   pid_t any_tid() const;
+  // Puts a duplicate of the sentry's host_fd into this space's host process; returns its
+  // number there.
+  Result<int> transfer_fd(PtraceThread& via, int host_fd);
 
   Layout layout_;
+  FdChannel& channel_;
   std::vector<PtraceThread*> threads_;
   UniqueFd mem_fd_;  // /proc/PID/mem, opened on first write_force
   pid_t mem_fd_tid_ = -1;

@@ -8,7 +8,9 @@
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/rseq.h>
+#include <linux/capability.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,14 +30,16 @@ constexpr int kTraceOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL | PTRACE
 
 // Runs in the freshly forked zygote: drop everything of the sentry's, then enter the stub,
 // which unmaps the rest and traps. Only raw syscalls from here on.
-[[noreturn]] void zygote_main(pid_t sentry, int sync_fd, const Layout& layout) {
+[[noreturn]] void zygote_main(pid_t sentry, int sync_fd, int channel_fd, const Layout& layout) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != sentry) ::_exit(1);
   ::setsid();  // keep terminal signals (Ctrl-C) away from guests: the sentry forwards them
   char byte = 0;
   while (::read(sync_fd, &byte, 1) < 0 && errno == EINTR) {
   }
-  ::syscall(SYS_close_range, 0U, ~0U, 0U);
+  // Keep only the fd channel, at kStubControlFd.
+  if (::dup2(channel_fd, kStubControlFd) != kStubControlFd) ::_exit(1);
+  ::syscall(SYS_close_range, kStubControlFd + 1U, ~0U, 0U);
   // The fork inherited glibc's per-thread kernel registrations, which point into memory the
   // stub is about to unmap: a stale rseq area would make the kernel SIGSEGV the stub.
   if (__rseq_size > 0) {
@@ -47,6 +51,10 @@ constexpr int kTraceOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL | PTRACE
   ::syscall(SYS_set_robust_list, nullptr, 24);
   ::syscall(SYS_set_tid_address, nullptr);
   ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+  // Stubs need no privilege: everything they run was chosen by the sentry.
+  __user_cap_header_struct cap_header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct no_caps[2] = {};
+  ::syscall(SYS_capset, &cap_header, no_caps);
   const rlimit no_core{0, 0};
   ::setrlimit(RLIMIT_CORE, &no_core);
   struct sigaction dfl {};
@@ -80,7 +88,12 @@ Result<std::unique_ptr<PtracePlatform>> PtracePlatform::create() {
   if (sigprocmask(SIG_BLOCK, &chld, nullptr) != 0) return fail(errno);
   p->sigchld_fd_.reset(signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC));
   if (!p->sigchld_fd_) return fail(errno);
+  int channel[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, channel) != 0) return fail(errno);
+  p->channel_.socket.reset(channel[0]);
+  p->stub_channel_end_.reset(channel[1]);
   TRY(p->start_zygote());
+  p->stub_channel_end_.reset();
   return p;
 }
 
@@ -98,7 +111,7 @@ Result<void> PtracePlatform::start_zygote() {
   if (child < 0) return fail(errno);
   if (child == 0) {
     sync_write.reset();
-    zygote_main(sentry, sync_read.get(), layout_);
+    zygote_main(sentry, sync_read.get(), stub_channel_end_.get(), layout_);
   }
   sync_read.reset();
   if (::ptrace(PTRACE_SEIZE, child, nullptr, kTraceOptions) != 0) {
@@ -108,7 +121,7 @@ Result<void> PtracePlatform::start_zygote() {
     return fail(err);
   }
   sync_write.reset();  // lets the zygote go on to the stub
-  auto as = std::make_shared<PtraceAddressSpace>(layout_);
+  auto as = std::make_shared<PtraceAddressSpace>(layout_, channel_);
   zygote_ = std::make_unique<PtraceThread>(*this, child, as);
   const int status = TRY(wait_for(child));
   if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP) {
@@ -150,7 +163,7 @@ Result<pid_t> PtracePlatform::inject_clone(PtraceThread& parent, uint64_t flags)
 Result<std::unique_ptr<Thread>> PtracePlatform::new_process() {
   const pid_t child = TRY(inject_clone(*zygote_, CLONE_PARENT | SIGCHLD));
   auto thread = std::make_unique<PtraceThread>(*this, child,
-                                               std::make_shared<PtraceAddressSpace>(layout_));
+                                               std::make_shared<PtraceAddressSpace>(layout_, channel_));
   thread->on_stop(Stop{.kind = StopKind::kInterrupt}, nullptr);
   return thread;
 }
@@ -159,7 +172,7 @@ Result<std::unique_ptr<Thread>> PtracePlatform::fork(Thread& parent) {
   auto& p = static_cast<PtraceThread&>(parent);
   const pid_t child = TRY(inject_clone(p, CLONE_PARENT | SIGCHLD));
   auto thread = std::make_unique<PtraceThread>(*this, child,
-                                               std::make_shared<PtraceAddressSpace>(layout_));
+                                               std::make_shared<PtraceAddressSpace>(layout_, channel_));
   thread->on_stop(Stop{.kind = StopKind::kInterrupt}, nullptr);
   return thread;
 }

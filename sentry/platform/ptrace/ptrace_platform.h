@@ -10,6 +10,7 @@
 
 #include "base/unique_fd.h"
 #include "sentry/platform/platform.h"
+#include "sentry/platform/ptrace/ptrace_address_space.h"
 
 namespace ms::platform::ptrace {
 
@@ -50,6 +51,8 @@ class PtracePlatform final : public Platform {
   Layout layout_{};
   uint64_t syscall_site_ = 0;
   UniqueFd sigchld_fd_;
+  FdChannel channel_;
+  UniqueFd stub_channel_end_;  // the stubs' end, handed to the zygote
   std::unique_ptr<PtraceThread> zygote_;
   std::deque<Event> deferred_;
   std::unordered_map<pid_t, PtraceThread*> threads_;

@@ -8,6 +8,7 @@ namespace ms::platform::ptrace {
 namespace {
 
 constexpr uint64_t kPage = 4096;
+constexpr uint64_t kStubPages = 2;  // the code, then the scratch page
 constexpr uint64_t kGiB = 1ULL << 30;
 // Candidate stub addresses, top down: just below the top megabyte, then a GiB lower each
 // time, in case the sentry's own stack or mappings already sit there.
@@ -26,16 +27,16 @@ Result<Layout> install_stub() {
   if (size > kPage) return fail(E2BIG);
   for (int i = 0; i < kCandidates; ++i) {
     const uint64_t addr = kFirstCandidate - static_cast<uint64_t>(i) * kGiB;
-    void* p = mmap(reinterpret_cast<void*>(addr), kPage, PROT_READ | PROT_WRITE,
+    void* p = mmap(reinterpret_cast<void*>(addr), kStubPages * kPage, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
     if (p == MAP_FAILED) continue;
     if (reinterpret_cast<uint64_t>(p) != addr) {  // kernels that ignore NOREPLACE
-      munmap(p, kPage);
+      munmap(p, kStubPages * kPage);
       continue;
     }
     std::memcpy(p, ms_stub_begin, size);
     if (mprotect(p, kPage, PROT_READ | PROT_EXEC) != 0) return fail(errno);
-    return Layout{.guest_top = addr, .stub_begin = addr, .stub_end = addr + kPage};
+    return Layout{.guest_top = addr, .stub_begin = addr, .stub_end = addr + kStubPages * kPage};
   }
   return fail(ENOMEM);
 }
@@ -47,5 +48,7 @@ uint64_t stub_entry_address(const Layout& layout) {
 uint64_t stub_syscall_site(const Layout& layout) {
   return layout.stub_begin + stub_offset(ms_stub_syscall_site);
 }
+
+uint64_t stub_scratch(const Layout& layout) { return layout.stub_begin + kPage; }
 
 }  // namespace ms::platform::ptrace
