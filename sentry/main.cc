@@ -1,4 +1,5 @@
 // minisentry [options] [--] BINARY [ARGS...]: runs BINARY in the sandbox.
+#include <fmt/format.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -7,7 +8,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fmt/format.h>
 #include <memory>
 #include <string>
 #include <vector>
@@ -50,7 +50,8 @@ std::string resolve_program(const std::string& name) {
 std::vector<std::string> guest_environment(bool clear, const std::vector<std::string>& extra) {
   std::vector<std::string> env;
   if (!clear) {
-    for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
+    for (char** e = environ; *e != nullptr; ++e)
+      env.emplace_back(*e);
   }
   for (const std::string& kv : extra) {
     const std::string key = kv.substr(0, kv.find('='));
@@ -81,9 +82,8 @@ int main(int argc, char** argv) {
   app.add_option("--log-file", log_file, "Write --strace output and diagnostics here");
   app.add_option("--env", env, "Set a guest environment variable (K=V, repeatable)")
       ->check([](const std::string& kv) {
-        return kv.find('=') == std::string::npos || kv.front() == '='
-                   ? std::string("expected K=V")
-                   : std::string();
+        return kv.find('=') == std::string::npos || kv.front() == '=' ? std::string("expected K=V")
+                                                                      : std::string();
       });
   app.add_flag("--clear-env", clear_env, "Start the guest with an empty environment");
   app.add_flag("--list-syscalls", list_syscalls,
@@ -100,7 +100,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   // prefix_command leaves everything after the program name unparsed.
-  for (const std::string& rest : app.remaining()) command.push_back(rest);
+  for (const std::string& rest : app.remaining())
+    command.push_back(rest);
   if (command.empty()) {
     std::fputs("minisentry: no program given (see --help)\n", stderr);
     return kExitUsage;
@@ -137,7 +138,7 @@ int main(int argc, char** argv) {
   auto image = ms::kernel::load_image(kernel, request, creds);
   if (!image) {
     fmt::print(stderr, "minisentry: {}: {}\n", command.front(), image.error().reason);
-    return image.error().err == ENOENT ? kExitNotFound : kExitCannotExecute;
+    return image.error().program_missing ? kExitNotFound : kExitCannotExecute;
   }
 
   ms::kernel::Task& init = kernel.create_init_task(std::move(image->thread));
@@ -152,7 +153,8 @@ int main(int argc, char** argv) {
   init.set_fds(std::move(fds));
   ms::kernel::ThreadGroup& group = init.thread_group();
   group.creds() = creds;
-  for (int r = 0; r < RLIM_NLIMITS; ++r) getrlimit(r, &group.rlimits()[static_cast<size_t>(r)]);
+  for (int r = 0; r < RLIM_NLIMITS; ++r)
+    getrlimit(r, &group.rlimits()[static_cast<size_t>(r)]);
   char real[PATH_MAX];
   group.set_exe_path(realpath(request.path.c_str(), real) != nullptr ? real : request.path);
   init.comm = command.front().substr(command.front().rfind('/') + 1).substr(0, 15);

@@ -66,6 +66,24 @@ uint64_t random_pages(Kernel& k, uint64_t max_bytes) {
   return (k.random_u64() % (max_bytes / kPageSize)) * kPageSize;
 }
 
+// The host kernel's own auxv value: glibc's getauxval() rewrites AT_HWCAP, so read the
+// vector the kernel gave the sentry. These are CPU facts, the same for every process.
+uint64_t host_auxv(uint64_t type) {
+  static const std::vector<std::pair<uint64_t, uint64_t>> entries = [] {
+    std::vector<std::pair<uint64_t, uint64_t>> out;
+    UniqueFd fd(::open("/proc/self/auxv", O_RDONLY | O_CLOEXEC));
+    uint64_t pair[2];
+    while (fd && ::read(fd.get(), pair, sizeof(pair)) == sizeof(pair) && pair[0] != AT_NULL) {
+      out.emplace_back(pair[0], pair[1]);
+    }
+    return out;
+  }();
+  for (const auto& [t, v] : entries) {
+    if (t == type) return v;
+  }
+  return getauxval(type);
+}
+
 std::unexpected<ExecError> enoexec(const std::string& reason) {
   return std::unexpected(ExecError{ENOEXEC, reason});
 }
@@ -75,7 +93,11 @@ std::unexpected<ExecError> enoexec(const std::string& reason) {
 std::expected<NewImage, ExecError> load_image(Kernel& kernel, const ExecRequest& request,
                                               const Credentials& creds) {
   auto file = open_executable(request.path);
-  if (!file) return std::unexpected(file.error());
+  if (!file) {
+    ExecError e = file.error();
+    e.program_missing = e.err == ENOENT;
+    return std::unexpected(e);
+  }
   auto image = loader::parse_elf(file->map.bytes());
   if (!image) return enoexec(image.error());
 
@@ -84,8 +106,8 @@ std::expected<NewImage, ExecError> load_image(Kernel& kernel, const ExecRequest&
   if (image->interpreter) {
     auto f = open_executable(*image->interpreter);
     if (!f) {
-      return std::unexpected(ExecError{
-          f.error().err, "interpreter " + *image->interpreter + ": " + f.error().reason});
+      return std::unexpected(
+          ExecError{f.error().err, "interpreter " + *image->interpreter + ": " + f.error().reason});
     }
     auto parsed = loader::parse_elf(f->map.bytes());
     if (!parsed) {
@@ -100,8 +122,8 @@ std::expected<NewImage, ExecError> load_image(Kernel& kernel, const ExecRequest&
   };
   auto thread = kernel.platform().new_process();
   if (!thread) return fail_with(thread.error());
-  auto mm = std::make_shared<mm::MemoryManager>((*thread)->address_space(),
-                                                kernel.platform().layout());
+  auto mm =
+      std::make_shared<mm::MemoryManager>((*thread)->address_space(), kernel.platform().layout());
 
   // The layout, top down: a gap under the stub, the stack, a gap, then mmap space.
   mm::AddressLayout layout;
@@ -161,8 +183,8 @@ std::expected<NewImage, ExecError> load_image(Kernel& kernel, const ExecRequest&
   sr.platform = "x86_64";
   kernel.random_bytes(std::as_writable_bytes(std::span(sr.random)));
   sr.auxv = {
-      {AT_MINSIGSTKSZ, getauxval(AT_MINSIGSTKSZ)},
-      {AT_HWCAP, getauxval(AT_HWCAP)},
+      {AT_MINSIGSTKSZ, host_auxv(AT_MINSIGSTKSZ)},
+      {AT_HWCAP, host_auxv(AT_HWCAP)},
       {AT_PAGESZ, kPageSize},
       {AT_CLKTCK, 100},
       {AT_PHDR, plan.phdr_addr},
@@ -176,7 +198,7 @@ std::expected<NewImage, ExecError> load_image(Kernel& kernel, const ExecRequest&
       {AT_GID, creds.rgid},
       {AT_EGID, creds.egid},
       {AT_SECURE, 0},
-      {AT_HWCAP2, getauxval(AT_HWCAP2)},
+      {AT_HWCAP2, host_auxv(AT_HWCAP2)},
   };
   auto stack = loader::build_initial_stack(sr);
   if (!stack) return std::unexpected(ExecError{E2BIG, stack.error()});

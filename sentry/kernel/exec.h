@@ -23,8 +23,9 @@ struct ExecRequest {
 };
 
 struct ExecError {
-  int err = 0;         // the errno execve reports
-  std::string reason;  // for a person: "not an ELF file", "No such file or directory"
+  int err = 0;                   // the errno execve reports
+  std::string reason;            // for a person: "not an ELF file", "No such file or directory"
+  bool program_missing = false;  // the program itself (not its interpreter) does not exist
 };
 
 struct NewImage {

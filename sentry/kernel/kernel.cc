@@ -16,15 +16,38 @@ namespace {
 // Signals whose default action dumps core: the wait status says so (WCOREDUMP).
 bool dumps_core(int sig) {
   switch (sig) {
-    case SIGQUIT: case SIGILL: case SIGTRAP: case SIGABRT: case SIGBUS: case SIGFPE:
-    case SIGSEGV: case SIGXCPU: case SIGXFSZ: case SIGSYS:
+    case SIGQUIT:
+    case SIGILL:
+    case SIGTRAP:
+    case SIGABRT:
+    case SIGBUS:
+    case SIGFPE:
+    case SIGSEGV:
+    case SIGXCPU:
+    case SIGXFSZ:
+    case SIGSYS:
       return true;
     default:
       return false;
   }
 }
 
-int killed_by(int sig) { return sig | (dumps_core(sig) ? 0x80 : 0); }
+int killed_by(int sig) {
+  return sig | (dumps_core(sig) ? 0x80 : 0);
+}
+
+// A host without the i386 syscall entry faults `int 0x80` (#GP: SIGSEGV, SI_KERNEL) and
+// `sysenter` (#UD: SIGILL) instead of reporting a syscall: still a refused 32-bit syscall.
+bool is_foreign_syscall_fault(Task& t, const siginfo_t& info) {
+  const bool gp = info.si_signo == SIGSEGV && info.si_code == SI_KERNEL;
+  const bool ud = info.si_signo == SIGILL;
+  if (!gp && !ud) return false;
+  auto regs = t.thread().regs();
+  if (!regs) return false;
+  uint8_t insn[2] = {};
+  if (!t.mm().copy_in((*regs)->rip, std::as_writable_bytes(std::span(insn)))) return false;
+  return (gp && insn[0] == 0xcd && insn[1] == 0x80) || (ud && insn[0] == 0x0f && insn[1] == 0x34);
+}
 
 }  // namespace
 
@@ -41,7 +64,8 @@ Kernel::Kernel(std::unique_ptr<platform::Platform> platform, std::unique_ptr<Clo
 }
 
 Kernel::~Kernel() {
-  for (auto& [tid, task] : tasks_) task->thread().kill_process();
+  for (auto& [tid, task] : tasks_)
+    task->thread().kill_process();
 }
 
 void Kernel::random_bytes(std::span<std::byte> out) {
@@ -59,7 +83,8 @@ uint64_t Kernel::random_u64() {
 }
 
 int Kernel::allocate_pid() {
-  while (tasks_.contains(next_pid_) || groups_.contains(next_pid_)) ++next_pid_;
+  while (tasks_.contains(next_pid_) || groups_.contains(next_pid_))
+    ++next_pid_;
   return next_pid_++;
 }
 
@@ -81,7 +106,9 @@ Task* Kernel::find_task(int tid) {
   return it == tasks_.end() ? nullptr : it->second.get();
 }
 
-void Kernel::make_runnable(Task& t) { run_queue_.push_back(&t); }
+void Kernel::make_runnable(Task& t) {
+  run_queue_.push_back(&t);
+}
 
 std::span<std::byte> Kernel::scratch(size_t len) {
   if (scratch_.size() < len) scratch_.resize(len);
@@ -103,7 +130,8 @@ int Kernel::run() {
       t->set_state(Task::State::kSyscall);
       run_syscall(*t);
     }
-    for (Task* t : dead_) reap(*t);
+    for (Task* t : dead_)
+      reap(*t);
     dead_.clear();
     if (init_exited_) break;
     timers_.fire_due(clock_->monotonic());
@@ -143,7 +171,8 @@ void Kernel::wait_for_events() {
       poller_.dispatch(fd, events[i].events);
     }
   }
-  while (auto ev = platform_->poll()) handle_event(*ev);
+  while (auto ev = platform_->poll())
+    handle_event(*ev);
 }
 
 void Kernel::handle_event(const platform::Event& ev) {
@@ -178,14 +207,19 @@ void Kernel::handle_fault(Task& t, const siginfo_t& info) {
     if (!t.thread().resume()) exit_thread_group(t.thread_group(), SIGKILL);
     return;
   }
+  if (is_foreign_syscall_fault(t, info)) {
+    refuse_foreign_syscall(t);
+    return;
+  }
   trace::report_crash(t, info);
   exit_thread_group(t.thread_group(), killed_by(info.si_signo));
 }
 
 void Kernel::refuse_foreign_syscall(Task& t) {
-  log::error("pid {}: a 32-bit syscall (int 0x80 or sysenter) was refused; killing the process "
-             "with SIGSYS",
-             t.pid());
+  log::error(
+      "pid {}: a 32-bit syscall (int 0x80 or sysenter) was refused; killing the process "
+      "with SIGSYS",
+      t.pid());
   exit_thread_group(t.thread_group(), killed_by(SIGSYS));
 }
 
@@ -240,7 +274,8 @@ void Kernel::finish_syscall(Task& t, sys::SysRet result) {
 void Kernel::exit_task(Task& t, int exit_code) {
   ThreadGroup& group = t.thread_group();
   size_t live = 0;
-  for (Task* other : group.tasks()) live += other->state() != Task::State::kDead;
+  for (Task* other : group.tasks())
+    live += other->state() != Task::State::kDead;
   if (live <= 1) {
     exit_thread_group(group, W_EXITCODE(exit_code & 0xff, 0));
     return;

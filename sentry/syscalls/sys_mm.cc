@@ -10,20 +10,23 @@ namespace {
 using mm::kPageSize;
 using mm::page_up;
 
-bool page_aligned(uint64_t a) { return (a & (kPageSize - 1)) == 0; }
+bool page_aligned(uint64_t a) {
+  return (a & (kPageSize - 1)) == 0;
+}
 
 // Flags mmap accepts with MAP_SHARED_VALIDATE (LEGACY_MAP_MASK plus the validated ones).
 // glibc does not define it; the kernel ignores it without CONFIG_MMAP_ALLOW_UNINITIALIZED.
 constexpr int kMapUninitialized = 0x4000000;
-constexpr int kKnownMapFlags = MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS |
-                               MAP_DENYWRITE | MAP_EXECUTABLE | kMapUninitialized |
-                               MAP_GROWSDOWN | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE |
-                               MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB | MAP_32BIT |
-                               MAP_FIXED_NOREPLACE | (0x3f << MAP_HUGE_SHIFT);
+constexpr int kKnownMapFlags =
+    MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_DENYWRITE | MAP_EXECUTABLE |
+    kMapUninitialized | MAP_GROWSDOWN | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK |
+    MAP_STACK | MAP_HUGETLB | MAP_32BIT | MAP_FIXED_NOREPLACE | (0x3f << MAP_HUGE_SHIFT);
 
 }  // namespace
 
-SysRet sys_brk(kernel::Task& t, const SyscallArgs& a) { return t.mm().brk(a[0]); }
+SysRet sys_brk(kernel::Task& t, const SyscallArgs& a) {
+  return t.mm().brk(a[0]);
+}
 
 SysRet sys_mmap(kernel::Task& t, const SyscallArgs& a) {
   const uint64_t addr = a[0];
@@ -47,6 +50,8 @@ SysRet sys_mmap(kernel::Task& t, const SyscallArgs& a) {
     case MAP_PRIVATE:
       break;
     case MAP_SHARED_VALIDATE:
+      // Only file mappings validate their flags; anonymous memory has no such type.
+      if ((flags & MAP_ANONYMOUS) != 0) return fail(EINVAL);
       if ((flags & ~kKnownMapFlags) != 0) return fail(EOPNOTSUPP);
       break;
     default:
