@@ -18,7 +18,7 @@ siginfo_t user_siginfo(int sig, int code, int sender_pid, uid_t sender_uid) {
 }
 
 bool Kernel::ignored(Task& t, int sig) {
-  if (t.signal_mask().has(sig)) return false;  // blocked signals wait, whatever the action
+  if (t.really_blocks(sig)) return false;  // blocked signals wait, whatever the action
   const KernelSigaction& action = t.signal_handlers()[sig];
   if (action.handler == kSigIgn) return true;
   if (action.handler != kSigDfl) return false;
@@ -56,7 +56,7 @@ namespace {
 // A signal the process cannot survive: the default action kills it and nothing blocks it.
 bool fatal(Task& t, int sig) {
   const KernelSigaction& action = t.signal_handlers()[sig];
-  if (action.handler != kSigDfl || t.signal_mask().has(sig)) return false;
+  if (action.handler != kSigDfl || t.really_blocks(sig)) return false;
   const DefaultAction d = default_action(sig);
   return d == DefaultAction::kTerminate || d == DefaultAction::kCoreDump;
 }
@@ -69,10 +69,12 @@ void Kernel::send_signal(ThreadGroup& group, const siginfo_t& info) {
   // Stop and continue signals cancel each other at the moment they are sent.
   if (((1ULL << (sig - 1)) & kStopSignals) != 0) {
     group.shared_pending().discard(SigSet(SigSet::bit(SIGCONT)));
-    for (Task* t : group.tasks()) t->pending().discard(SigSet(SigSet::bit(SIGCONT)));
+    for (Task* t : group.tasks())
+      t->pending().discard(SigSet(SigSet::bit(SIGCONT)));
   } else if (sig == SIGCONT) {
     group.shared_pending().discard(SigSet(kStopSignals));
-    for (Task* t : group.tasks()) t->pending().discard(SigSet(kStopSignals));
+    for (Task* t : group.tasks())
+      t->pending().discard(SigSet(kStopSignals));
     continue_group(group);
   }
   if (sig == SIGKILL) {
@@ -102,11 +104,13 @@ void Kernel::send_signal(Task& t, const siginfo_t& info) {
     }
     if (sig == SIGCONT) {
       group.shared_pending().discard(SigSet(kStopSignals));
-      for (Task* o : group.tasks()) o->pending().discard(SigSet(kStopSignals));
+      for (Task* o : group.tasks())
+        o->pending().discard(SigSet(kStopSignals));
       continue_group(group);
     } else {
       group.shared_pending().discard(SigSet(SigSet::bit(SIGCONT)));
-      for (Task* o : group.tasks()) o->pending().discard(SigSet(SigSet::bit(SIGCONT)));
+      for (Task* o : group.tasks())
+        o->pending().discard(SigSet(SigSet::bit(SIGCONT)));
     }
   }
   if (ignored(t, sig)) return;
@@ -123,7 +127,7 @@ void Kernel::force_signal(Task& t, const siginfo_t& info) {
   KernelSigaction& action = t.signal_handlers()[sig];
   if (action.handler == kSigIgn || t.signal_mask().has(sig)) {
     // A fault the guest cannot take is fatal: back to the default action, unblocked.
-    if (action.handler == kSigIgn) action.handler = kSigDfl;
+    action.handler = kSigDfl;
     t.signal_mask().remove(sig);
   }
   t.pending().add(info);

@@ -22,12 +22,12 @@ class ThreadGroup;
 class Task {
  public:
   enum class State {
-    kRunning,    // guest code runs on the host
-    kSyscall,    // stopped in a syscall the sentry is serving
-    kParked,     // stopped in a syscall, waiting on queues or a deadline
-    kRunnable,   // woken: its syscall handler runs again soon
-    kStopped,    // job control: its process is stopped (SIGSTOP, SIGTSTP, ...)
-    kDead,       // gone; the kernel frees it from the event loop
+    kRunning,   // guest code runs on the host
+    kSyscall,   // stopped in a syscall the sentry is serving
+    kParked,    // stopped in a syscall, waiting on queues or a deadline
+    kRunnable,  // woken: its syscall handler runs again soon
+    kStopped,   // job control: its process is stopped (SIGSTOP, SIGTSTP, ...)
+    kDead,      // gone; the kernel frees it from the event loop
   };
 
   Task(Kernel& kernel, int tid, std::shared_ptr<ThreadGroup> group,
@@ -61,6 +61,10 @@ class Task {
   SigSet& signal_mask() { return signal_mask_; }
   // Sets the mask; SIGKILL and SIGSTOP are never blocked.
   void set_signal_mask(SigSet mask) { signal_mask_ = SigSet(mask.bits() & ~kUnblockable); }
+  // Blocked now, or by the real mask that rt_sigtimedwait set aside while it waits.
+  bool really_blocks(int sig) const {
+    return signal_mask_.has(sig) || (sigwait_mask && sigwait_mask->has(sig));
+  }
   SignalStack& alt_stack() { return alt_stack_; }
   bool on_alt_stack(uint64_t sp) const {
     return alt_stack_.size != 0 && sp - alt_stack_.sp < alt_stack_.size;
