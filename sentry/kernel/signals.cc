@@ -84,6 +84,7 @@ void Kernel::send_signal(ThreadGroup& group, const siginfo_t& info) {
   Task* target = pick_signal_target(group, sig);
   if (ignored(target != nullptr ? *target : *group.leader(), sig)) return;
   if (!group.shared_pending().add(info)) return;
+  group.signal_events().notify(POLLIN);
   if (target == nullptr) return;  // every thread blocks it: it waits
   if (fatal(*target, sig)) {
     exit_thread_group(group, sig);
@@ -115,6 +116,7 @@ void Kernel::send_signal(Task& t, const siginfo_t& info) {
   }
   if (ignored(t, sig)) return;
   if (!t.pending().add(info)) return;
+  group.signal_events().notify(POLLIN);
   if (fatal(t, sig)) {
     exit_thread_group(group, sig);
     return;

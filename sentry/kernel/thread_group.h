@@ -83,6 +83,9 @@ class ThreadGroup {
 
   // --- Signals -------------------------------------------------------------------------
   PendingSignals& shared_pending() { return shared_pending_; }
+  // Told (POLLIN) whenever a signal is queued for the process or one of its threads: what a
+  // signalfd waits on.
+  WaitQueue& signal_events() { return signal_events_; }
   // Job control: the process is stopped by `stop_signal`; parents see it once via WUNTRACED.
   bool stopped = false;
   int stop_signal = 0;
@@ -110,6 +113,7 @@ class ThreadGroup {
   Usage usage_;
   Usage children_usage_;
   PendingSignals shared_pending_;
+  WaitQueue signal_events_;
 };
 
 }  // namespace ms::kernel
