@@ -104,6 +104,9 @@ class Kernel {
   // The process group the terminal sends Ctrl-C to.
   int foreground_pgid() const { return foreground_pgid_; }
   void set_foreground_pgid(int pgid) { foreground_pgid_ = pgid; }
+  // The session whose controlling terminal is the host terminal (init's, at first).
+  int tty_session() const { return tty_session_; }
+  void set_tty_session(int sid) { tty_session_ = sid; }
   // Signals the host sent minisentry itself (Ctrl-C, terminal resize), to forward.
   void on_host_signal(int sig);
 
@@ -158,6 +161,7 @@ class Kernel {
   std::vector<std::byte> scratch_;
   int next_pid_ = 1;
   int foreground_pgid_ = 1;
+  int tty_session_ = 1;
   bool init_exited_ = false;
   int init_status_ = 0;
 };

@@ -1,4 +1,5 @@
 // Process lifecycle: clone, exec's last step, exit, zombies and reaping.
+#include <linux/futex.h>
 #include <sched.h>
 #include <sys/wait.h>
 
@@ -102,8 +103,50 @@ Result<int> Kernel::clone_task(Task& parent, const CloneArgs& args) {
   return tid;
 }
 
+namespace {
+
+// A futex word this thread held: mark its owner dead and wake one waiter, so that the next
+// locker of a robust mutex gets EOWNERDEAD (Linux's handle_futex_death).
+void release_robust_futex(Kernel& k, Task& t, uint64_t addr) {
+  auto word = t.mm().read(mm::GuestPtr<uint32_t>(addr));
+  if (!word || (*word & FUTEX_TID_MASK) != static_cast<uint32_t>(t.tid())) return;
+  const uint32_t next = (*word & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+  if (!t.mm().write(mm::GuestPtr<uint32_t>(addr), next)) return;
+  if ((*word & FUTEX_WAITERS) != 0) {
+    if (auto key = k.futexes().key(t, addr, false)) k.futexes().wake(*key, 1, ~0U);
+  }
+}
+
+// Walks the thread's robust list (struct robust_list_head) as exit_robust_list does.
+void release_robust_list(Kernel& k, Task& t) {
+  constexpr int kRobustListLimit = 2048;
+  // The list is circular: it ends where it started, at the head itself.
+  const uint64_t list_end = t.robust_list_head;
+  if (list_end == 0) return;
+  auto head = t.mm().read(mm::GuestPtr<robust_list_head>(list_end));
+  t.robust_list_head = 0;
+  if (!head) return;
+  const auto offset = head->futex_offset;
+  auto entry_addr = [&](uint64_t e) {
+    return static_cast<uint64_t>(static_cast<int64_t>(e) + offset);
+  };
+  auto next = reinterpret_cast<uint64_t>(head->list.next);
+  for (int i = 0; i < kRobustListLimit && next != list_end && next != 0; ++i) {
+    auto node = t.mm().read(mm::GuestPtr<uint64_t>(next));
+    if (!node) break;
+    release_robust_futex(k, t, entry_addr(next & ~1ULL));
+    next = *node;
+  }
+  if (const auto pending = reinterpret_cast<uint64_t>(head->list_op_pending); pending != 0) {
+    release_robust_futex(k, t, entry_addr(pending & ~1ULL));
+  }
+}
+
+}  // namespace
+
 void Kernel::release_thread_resources(Task& t) {
   finish_vfork(t);
+  release_robust_list(*this, t);
   if (t.clear_child_tid != 0) {
     // What lets pthread_join return: the tid word is zeroed and its waiters woken.
     const uint64_t addr = t.clear_child_tid;
@@ -165,6 +208,9 @@ void Kernel::install_image(Task& t, NewImage image, const ExecRequest& request) 
   t.comm = path.substr(path.rfind('/') + 1).substr(0, 15);
   group.set_exe_path(std::move(image.exe_path));
   group.did_exec = true;
+  // POSIX timers do not survive exec (interval timers do).
+  group.posix_timers().disarm_all(*this);
+  group.posix_timers() = PosixTimers{};
   finish_vfork(t);
 }
 
@@ -197,6 +243,7 @@ void Kernel::exit_thread_group(ThreadGroup& group, int wait_status) {
   }
   if (group.real_timer) timers_.cancel(*group.real_timer);
   group.real_timer.reset();
+  group.posix_timers().disarm_all(*this);
   group.set_zombie();
   reparent_children(group);
   if (group.tgid() == 1 && !init_exited_) {

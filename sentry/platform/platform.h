@@ -104,6 +104,8 @@ class Thread {
   virtual void kill_process() = 0;
   // What this thread's host process (or only this thread) has used so far.
   virtual HostUsage usage(bool whole_process) const = 0;
+  // The host CPU that last ran this thread.
+  virtual unsigned last_cpu() const = 0;
 };
 
 struct Event {

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -146,6 +147,27 @@ HostUsage PtraceThread::usage(bool whole_process) const {
     std::fclose(f);
   }
   return u;
+}
+
+unsigned PtraceThread::last_cpu() const {
+  // Field 39 of /proc/PID/task/TID/stat.
+  const std::string path =
+      "/proc/" + std::to_string(tid_) + "/task/" + std::to_string(tid_) + "/stat";
+  FILE* f = std::fopen(path.c_str(), "re");
+  if (f == nullptr) return 0;
+  char buf[1024] = {};
+  const size_t n = std::fread(buf, 1, sizeof(buf) - 1, f);
+  std::fclose(f);
+  buf[n] = '\0';
+  const char* p = std::strrchr(buf, ')');
+  unsigned cpu = 0;
+  for (int field = 2; p != nullptr && *p != '\0'; ++p) {
+    if (*p == ' ' && ++field == 39) {
+      cpu = static_cast<unsigned>(std::strtoul(p + 1, nullptr, 10));
+      break;
+    }
+  }
+  return cpu;
 }
 
 Result<uint64_t> PtraceThread::inject(uint64_t nr, const std::array<uint64_t, 6>& args,
