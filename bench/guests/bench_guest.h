@@ -27,7 +27,8 @@ static inline double bench_median(double* v, int n) {
   for (int i = 1; i < n; ++i) {
     const double x = v[i];
     int j = i - 1;
-    for (; j >= 0 && v[j] > x; --j) v[j + 1] = v[j];
+    for (; j >= 0 && v[j] > x; --j)
+      v[j + 1] = v[j];
     v[j + 1] = x;
   }
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;

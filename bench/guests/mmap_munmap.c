@@ -22,7 +22,7 @@ static void loop(long n) {
 }
 
 int main(int argc, char** argv) {
-  bench_report("mmap_munmap_ns", bench_arg(argc, argv, 1, 20000),
-               (int)bench_arg(argc, argv, 2, 5), loop);
+  bench_report("mmap_munmap_ns", bench_arg(argc, argv, 1, 20000), (int)bench_arg(argc, argv, 2, 5),
+               loop);
   return 0;
 }

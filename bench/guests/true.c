@@ -1,2 +1,4 @@
 // The smallest static program: start-up and exit cost only (musl's `true`).
-int main(void) { return 0; }
+int main(void) {
+  return 0;
+}

@@ -156,7 +156,7 @@ TEST(TimerQueue, CallbackMayCancelItself) {
   EXPECT_TRUE(q.empty());
 }
 
-TEST(TimerQueue, PeriodicRearmFiresOncePerCall) {
+TEST(TimerQueue, PeriodicTimerRearmingItself) {
   // A periodic timer re-arms itself one period ahead: each fire_due runs it once.
   TimerQueue q;
   int n = 0;
