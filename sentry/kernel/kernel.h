@@ -28,12 +28,20 @@ class Tracer;
 
 namespace ms::kernel {
 
+// Where guest threads and the sentry run (see Platform::set_single_cpu).
+enum class CpuPolicy {
+  kAuto,    // one CPU while every guest process is single-threaded, all CPUs otherwise
+  kSingle,  // always one CPU
+  kSpread,  // always all CPUs
+};
+
 struct KernelOptions {
   // --strace output goes here (nullptr: off).
   std::FILE* strace_out = nullptr;
   bool stats = false;
   // Randomize addresses (stack, mmap base, PIE base, brk) like Linux's ASLR.
   bool randomize = true;
+  CpuPolicy cpu_policy = CpuPolicy::kAuto;
 };
 
 // clone(2)/clone3(2) arguments after validation.
@@ -127,6 +135,8 @@ class Kernel {
   void wait_for_events();
   int allocate_pid();
   void register_task(std::unique_ptr<Task> task);
+  // Applies the CPU policy after threads come or go.
+  void update_cpu_placement();
 
   // process.cc
   // What a thread leaves behind: its clear_child_tid word is zeroed and woken, its robust

@@ -30,9 +30,8 @@ siginfo_t child_siginfo(ThreadGroup& child, int code, int status) {
 }  // namespace
 
 size_t ThreadGroup::live_tasks() const {
-  return static_cast<size_t>(std::count_if(tasks_.begin(), tasks_.end(), [](Task* t) {
-    return t->state() != Task::State::kDead;
-  }));
+  return static_cast<size_t>(std::count_if(
+      tasks_.begin(), tasks_.end(), [](Task* t) { return t->state() != Task::State::kDead; }));
 }
 
 Result<int> Kernel::clone_task(Task& parent, const CloneArgs& args) {
@@ -68,7 +67,7 @@ Result<int> Kernel::clone_task(Task& parent, const CloneArgs& args) {
   auto child = std::make_unique<Task>(*this, tid, group, std::move(thread));
   Task& c = *child;
   c.set_mm((flags & CLONE_VM) != 0 ? parent.mm_ptr()
-                                     : parent.mm().fork(c.thread().address_space()));
+                                   : parent.mm().fork(c.thread().address_space()));
   c.set_fds((flags & CLONE_FILES) != 0 ? parent.fds_ptr() : parent.fds().clone());
   c.set_signal_handlers((flags & CLONE_SIGHAND) != 0
                             ? parent.signal_handlers_ptr()
@@ -98,6 +97,7 @@ Result<int> Kernel::clone_task(Task& parent, const CloneArgs& args) {
   if ((flags & CLONE_VFORK) != 0) c.vfork_pending = true;
 
   register_task(std::move(child));
+  if ((flags & CLONE_THREAD) != 0) update_cpu_placement();
   c.set_state(Task::State::kSyscall);
   resume(c);
   return tid;

@@ -127,6 +127,11 @@ class Platform {
   // it into the parent's host thread group, as guest threads are.
   virtual Result<std::unique_ptr<Thread>> clone_vm(Thread& parent, bool thread_group) = 0;
 
+  // Keeps the sentry and every guest thread on one CPU (true) or lets them spread over all
+  // the host's CPUs (false). A trap is a wake-up between sentry and guest: on one CPU it
+  // costs about half of a cross-CPU one, but guest threads then cannot run in parallel.
+  virtual void set_single_cpu(bool single) = 0;
+
   // The next stop of any thread, without blocking; nullopt when none is pending.
   virtual std::optional<Event> poll() = 0;
   // Blocks until the next stop of any thread; nullopt when a host signal interrupted the
