@@ -46,6 +46,8 @@ Kernel::Kernel(std::unique_ptr<platform::Platform> platform, std::unique_ptr<Clo
   ev.events = EPOLLIN;
   ev.data.fd = platform_->notify_fd();
   epoll_ctl(poller_.epoll_fd(), EPOLL_CTL_ADD, platform_->notify_fd(), &ev);
+  // Loading the first image is a burst of injected syscalls: place CPUs before it.
+  update_cpu_placement();
 }
 
 Kernel::~Kernel() {
