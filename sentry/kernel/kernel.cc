@@ -244,6 +244,14 @@ void Kernel::handle_interrupt(Task& t) {
 
 void Kernel::handle_fault(Task& t, const siginfo_t& info) {
   t.set_state(Task::State::kSyscall);
+  if ((info.si_signo == SIGVTALRM || info.si_signo == SIGPROF) && info.si_code == SI_KERNEL) {
+    // The host's CPU-time interval timer (setitimer ITIMER_VIRTUAL/ITIMER_PROF) expired: a
+    // signal for the guest process.
+    send_signal(t.thread_group(), user_siginfo(info.si_signo, SI_KERNEL, 0, 0));
+    deliver_signals(t);
+    resume(t);
+    return;
+  }
   if (info.si_code <= 0) {
     // Sent by a host process with kill(2), not raised by guest code: not the guest's.
     log::info("ignoring host signal {} sent to guest pid {}", info.si_signo, t.pid());

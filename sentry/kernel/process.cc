@@ -1,6 +1,7 @@
 // Process lifecycle: clone, exec's last step, exit, zombies and reaping.
 #include <linux/futex.h>
 #include <sched.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -174,6 +175,15 @@ void Kernel::install_image(Task& t, NewImage image, const ExecRequest& request) 
   }
   // The old image's host process goes, unless it is memory this task shared with another
   // process (a vfork child that execs leaves its parent's memory alone).
+  // CPU-time interval timers survive exec: the host keeps them per process, so they move
+  // from the old host process to the new one.
+  std::optional<itimerval> cpu_timers[2];
+  const int which[2] = {ITIMER_VIRTUAL, ITIMER_PROF};
+  for (int i = 0; i < 2; ++i) {
+    if (auto v = t.thread().cpu_timer(which[i], nullptr); v && v->it_value.tv_sec + v->it_value.tv_usec != 0) {
+      cpu_timers[i] = *v;
+    }
+  }
   const bool shared_mm = t.mm_ptr().use_count() > 1;
   if (shared_mm) {
     t.thread().exit_thread();
@@ -184,6 +194,9 @@ void Kernel::install_image(Task& t, NewImage image, const ExecRequest& request) 
   t.set_thread(std::move(image.thread));
   by_host_tid_[t.thread().host_tid()] = &t;
   t.set_mm(std::move(image.mm));
+  for (int i = 0; i < 2; ++i) {
+    if (cpu_timers[i]) (void)t.thread().cpu_timer(which[i], &*cpu_timers[i]);
+  }
   if (t.tid() != group.tgid()) {
     auto self = std::move(tasks_[t.tid()]);
     tasks_.erase(t.tid());

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <signal.h>
+#include <sys/time.h>
 #include <sys/user.h>
 
 #include <cstdint>
@@ -106,6 +107,11 @@ class Thread {
   virtual HostUsage usage(bool whole_process) const = 0;
   // The host CPU that last ran this thread.
   virtual unsigned last_cpu() const = 0;
+  // setitimer(2) on the host process for ITIMER_VIRTUAL/ITIMER_PROF: the host counts the CPU
+  // time guest code uses and raises SIGVTALRM/SIGPROF, reported as kFault stops with
+  // si_code SI_KERNEL. `value` nullptr only reads. Returns the previous setting. The thread
+  // must be stopped.
+  virtual Result<itimerval> cpu_timer(int which, const itimerval* value) = 0;
 };
 
 struct Event {
