@@ -61,7 +61,8 @@ void FdTable::close_on_exec() {
 }
 
 void FdTable::trim() {
-  while (!entries_.empty() && !entries_.back().file) entries_.pop_back();
+  while (!entries_.empty() && !entries_.back().file)
+    entries_.pop_back();
 }
 
 }  // namespace ms::fs

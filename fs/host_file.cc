@@ -54,10 +54,9 @@ std::shared_ptr<HostFile> HostFile::from_stdio(int fd, kernel::HostPoller& polle
   }
   if (!own) own.reset(::fcntl(fd, F_DUPFD_CLOEXEC, 3));
   if (!own) return nullptr;
-  const std::string name = tty ? "/dev/pts/0"
-                           : S_ISFIFO(st.st_mode)
-                               ? "pipe:[" + std::to_string(st.st_ino) + "]"
-                               : "host:[" + std::to_string(fd) + "]";
+  const std::string name = tty                    ? "/dev/pts/0"
+                           : S_ISFIFO(st.st_mode) ? "pipe:[" + std::to_string(st.st_ino) + "]"
+                                                  : "host:[" + std::to_string(fd) + "]";
   return std::shared_ptr<HostFile>(
       new HostFile(std::move(own), flags & (O_ACCMODE | O_APPEND), poller, name, socket, tty));
 }
@@ -72,7 +71,9 @@ HostFile::HostFile(UniqueFd fd, int flags, kernel::HostPoller& poller, std::stri
       socket_(socket),
       tty_(tty) {}
 
-HostFile::~HostFile() { poller_.disarm(fd_.get()); }
+HostFile::~HostFile() {
+  poller_.disarm(fd_.get());
+}
 
 Result<size_t> HostFile::read(std::span<std::byte> dst) {
   if (socket_) return transferred(::recv(fd_.get(), dst.data(), dst.size(), MSG_DONTWAIT));
@@ -120,14 +121,20 @@ Result<Stat> HostFile::stat() {
 
 Result<uint64_t> HostFile::ioctl(uint32_t request, uint64_t arg, mm::GuestMemory& mem) {
   switch (request) {
-    case TCGETS: return ioctl_out<termios>(fd_.get(), request, arg, mem);
+    case TCGETS:
+      return ioctl_out<termios>(fd_.get(), request, arg, mem);
     case TCSETS:
     case TCSETSW:
-    case TCSETSF: return ioctl_in<termios>(fd_.get(), request, arg, mem);
-    case TIOCGWINSZ: return ioctl_out<winsize>(fd_.get(), request, arg, mem);
-    case TIOCSWINSZ: return ioctl_in<winsize>(fd_.get(), request, arg, mem);
-    case FIONREAD: return ioctl_out<int>(fd_.get(), request, arg, mem);
-    default: return fail(ENOTTY);
+    case TCSETSF:
+      return ioctl_in<termios>(fd_.get(), request, arg, mem);
+    case TIOCGWINSZ:
+      return ioctl_out<winsize>(fd_.get(), request, arg, mem);
+    case TIOCSWINSZ:
+      return ioctl_in<winsize>(fd_.get(), request, arg, mem);
+    case FIONREAD:
+      return ioctl_out<int>(fd_.get(), request, arg, mem);
+    default:
+      return fail(ENOTTY);
   }
 }
 
@@ -137,7 +144,9 @@ uint32_t HostFile::readiness() {
   return static_cast<uint32_t>(p.revents);
 }
 
-kernel::WaitQueue* HostFile::wait_queue() { return &queue_; }
+kernel::WaitQueue* HostFile::wait_queue() {
+  return &queue_;
+}
 
 void HostFile::on_wait(void* self, uint32_t events) {
   auto* file = static_cast<HostFile*>(self);

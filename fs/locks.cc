@@ -1,0 +1,106 @@
+#include "fs/locks.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/file.h>
+
+#include <algorithm>
+
+namespace ms::fs {
+namespace {
+
+bool overlap(const RecordLock& a, const RecordLock& b) {
+  return a.start <= b.end && b.start <= a.end;
+}
+
+bool conflicts(const RecordLock& held, const RecordLock& want) {
+  if (held.owner == want.owner) return false;
+  if (!overlap(held, want)) return false;
+  return held.type == F_WRLCK || want.type == F_WRLCK;
+}
+
+// Adjacent ranges of the same type merge, so a lock extended piece by piece stays one lock.
+bool touches(const RecordLock& a, const RecordLock& b) {
+  const bool a_before_b = a.end != kOffsetMax && a.end + 1 == b.start;
+  const bool b_before_a = b.end != kOffsetMax && b.end + 1 == a.start;
+  return overlap(a, b) || a_before_b || b_before_a;
+}
+
+}  // namespace
+
+std::optional<RecordLock> FileLocks::conflict(const RecordLock& want) const {
+  for (const RecordLock& held : records_) {
+    if (conflicts(held, want)) return held;
+  }
+  return std::nullopt;
+}
+
+Result<void> FileLocks::set(const RecordLock& want) {
+  if (want.type != F_UNLCK && conflict(want)) return fail(EAGAIN);
+  RecordLock added = want;
+  std::vector<RecordLock> kept;
+  kept.reserve(records_.size() + 2);
+  bool released = false;
+  for (const RecordLock& held : records_) {
+    if (!(held.owner == want.owner)) {
+      kept.push_back(held);
+      continue;
+    }
+    if (want.type != F_UNLCK && held.type == want.type && touches(held, want)) {
+      added.start = std::min(added.start, held.start);
+      added.end = std::max(added.end, held.end);
+      continue;
+    }
+    if (!overlap(held, want)) {
+      kept.push_back(held);
+      continue;
+    }
+    // The parts of the old lock outside the new range survive.
+    released = true;
+    if (held.start < want.start) {
+      RecordLock left = held;
+      left.end = want.start - 1;
+      kept.push_back(left);
+    }
+    if (held.end > want.end) {
+      RecordLock right = held;
+      right.start = want.end + 1;
+      kept.push_back(right);
+    }
+  }
+  if (want.type != F_UNLCK) kept.push_back(added);
+  records_ = std::move(kept);
+  if (released) queue_.notify(POLLIN | POLLOUT);
+  return {};
+}
+
+void FileLocks::release(const LockOwner& owner) {
+  const size_t before = records_.size();
+  std::erase_if(records_, [&](const RecordLock& l) { return l.owner == owner; });
+  if (records_.size() != before) queue_.notify(POLLIN | POLLOUT);
+}
+
+Result<void> FileLocks::flock(const void* description, int op) {
+  auto mine = std::find_if(flocks_.begin(), flocks_.end(),
+                           [&](const FlockEntry& e) { return e.description == description; });
+  const bool exclusive = op == LOCK_EX;
+  if (mine != flocks_.end()) {
+    if (op != LOCK_UN && mine->exclusive == exclusive) return {};
+    flocks_.erase(mine);
+    queue_.notify(POLLIN | POLLOUT);
+  }
+  if (op == LOCK_UN) return {};
+  for (const FlockEntry& e : flocks_) {
+    if (exclusive || e.exclusive) return fail(EAGAIN);
+  }
+  flocks_.push_back({description, exclusive});
+  return {};
+}
+
+void FileLocks::release_flock(const void* description) {
+  const size_t before = flocks_.size();
+  std::erase_if(flocks_, [&](const FlockEntry& e) { return e.description == description; });
+  if (flocks_.size() != before) queue_.notify(POLLIN | POLLOUT);
+}
+
+}  // namespace ms::fs
