@@ -15,6 +15,7 @@ class DirectoryFile final : public FileDescription {
   Result<void> readdir(const DirEmit& emit) override;
   Result<uint64_t> seek(int64_t offset, int whence) override;
   uint64_t position() const override { return cursor_.offset; }
+  Result<void> sync(bool /*data_only*/) override { return {}; }
 
  private:
   DirCursor cursor_{0, nullptr};

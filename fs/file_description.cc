@@ -41,7 +41,7 @@ Result<void> FileDescription::allocate(int /*mode*/, uint64_t /*offset*/, uint64
   return fail(ENODEV);
 }
 Result<void> FileDescription::sync(bool /*data_only*/) {
-  return {};
+  return fail(EINVAL);
 }
 Result<MmapTarget> FileDescription::mmap_target(bool /*shared_write*/) {
   return fail(ENODEV);

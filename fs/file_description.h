@@ -56,7 +56,7 @@ class FileDescription : public std::enable_shared_from_this<FileDescription> {
   virtual Result<void> readdir(const DirEmit& emit);
   // fallocate(2) after the VFS's checks (mode bits as Linux defines them).
   virtual Result<void> allocate(int mode, uint64_t offset, uint64_t len);
-  // fsync/fdatasync.
+  // fsync/fdatasync: EINVAL for files that cannot be synced (pipes, devices).
   virtual Result<void> sync(bool data_only);
   // ENODEV for files that cannot be mapped. shared_write: the mapping is MAP_SHARED and
   // may be written (the returned host fd allows it); otherwise the host fd may be read-only,
@@ -78,6 +78,14 @@ class FileDescription : public std::enable_shared_from_this<FileDescription> {
   // The inode behind path(), or nullptr.
   Inode* inode() const { return path_ ? path_.dentry->inode().get() : nullptr; }
 
+  // F_SETOWN / F_SETSIG: who would get SIGIO, and which signal.
+  struct AsyncOwner {
+    int type = 0;  // F_OWNER_TID, F_OWNER_PID, F_OWNER_PGRP
+    int pid = 0;
+    int signal = 0;
+  };
+  AsyncOwner& async_owner() { return async_owner_; }
+
   int flags() const { return flags_; }
   // F_SETFL: only O_APPEND, O_ASYNC, O_DIRECT, O_NOATIME and O_NONBLOCK change.
   void set_status_flags(int flags);
@@ -92,6 +100,7 @@ class FileDescription : public std::enable_shared_from_this<FileDescription> {
  private:
   int flags_;
   Path path_;
+  AsyncOwner async_owner_;
 };
 
 // An O_PATH descriptor: a place in the tree, usable as a dirfd, for fstat, fchdir and

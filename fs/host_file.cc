@@ -57,8 +57,8 @@ std::shared_ptr<HostFile> HostFile::from_stdio(int fd, kernel::HostPoller& polle
   const std::string name = tty                    ? "/dev/pts/0"
                            : S_ISFIFO(st.st_mode) ? "pipe:[" + std::to_string(st.st_ino) + "]"
                                                   : "host:[" + std::to_string(fd) + "]";
-  return std::shared_ptr<HostFile>(
-      new HostFile(std::move(own), flags & (O_ACCMODE | O_APPEND), poller, name, socket, tty));
+  return std::shared_ptr<HostFile>(new HostFile(
+      std::move(own), flags & (O_ACCMODE | O_APPEND | O_LARGEFILE), poller, name, socket, tty));
 }
 
 HostFile::HostFile(UniqueFd fd, int flags, kernel::HostPoller& poller, std::string name,

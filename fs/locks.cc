@@ -6,6 +6,8 @@
 
 #include <algorithm>
 
+#include "fs/inode.h"
+
 namespace ms::fs {
 namespace {
 
@@ -101,6 +103,49 @@ void FileLocks::release_flock(const void* description) {
   const size_t before = flocks_.size();
   std::erase_if(flocks_, [&](const FlockEntry& e) { return e.description == description; });
   if (flocks_.size() != before) queue_.notify(POLLIN | POLLOUT);
+}
+
+void LockRegistry::holds(int pid, const std::shared_ptr<Inode>& inode) {
+  auto& files = held_[pid];
+  std::erase_if(files, [](const std::weak_ptr<Inode>& w) { return w.expired(); });
+  for (const auto& w : files) {
+    if (w.lock() == inode) return;
+  }
+  files.push_back(inode);
+}
+
+void LockRegistry::waiting(int pid, const std::shared_ptr<Inode>& inode, const RecordLock& want) {
+  waits_[pid] = Wait{inode, want};
+}
+
+bool LockRegistry::would_deadlock(int pid, const RecordLock& blocker) const {
+  // Linux follows at most this many links of the chain (MAX_DEADLK_ITERATIONS).
+  constexpr int kMaxChain = 10;
+  LockOwner owner = blocker.owner;
+  for (int i = 0; i < kMaxChain; ++i) {
+    if (owner.description) return false;
+    if (owner.id == static_cast<uint64_t>(pid)) return true;
+    auto it = waits_.find(static_cast<int>(owner.id));
+    if (it == waits_.end()) return false;
+    auto inode = it->second.inode.lock();
+    if (!inode || !inode->has_locks()) return false;
+    auto next = inode->locks().conflict(it->second.want);
+    if (!next) return false;
+    owner = next->owner;
+  }
+  return false;
+}
+
+void LockRegistry::process_exited(int pid) {
+  waits_.erase(pid);
+  auto it = held_.find(pid);
+  if (it == held_.end()) return;
+  for (const auto& w : it->second) {
+    if (auto inode = w.lock(); inode && inode->has_locks()) {
+      inode->locks().release(LockOwner::process(pid));
+    }
+  }
+  held_.erase(it);
 }
 
 }  // namespace ms::fs

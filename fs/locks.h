@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -61,6 +63,34 @@ class FileLocks {
   std::vector<RecordLock> records_;
   std::vector<FlockEntry> flocks_;
   kernel::WaitQueue queue_;
+};
+
+}  // namespace ms::fs
+
+namespace ms::fs {
+
+class Inode;
+
+// The process side of record locks: which files a process holds locks on (they go when it
+// exits) and which lock it waits for (F_SETLKW), to report EDEADLK instead of waiting
+// forever in a cycle of processes.
+class LockRegistry {
+ public:
+  void holds(int pid, const std::shared_ptr<Inode>& inode);
+  void waiting(int pid, const std::shared_ptr<Inode>& inode, const RecordLock& want);
+  void done_waiting(int pid) { waits_.erase(pid); }
+  // Would pid, blocked by `blocker`, wait for itself through a chain of waiting processes?
+  bool would_deadlock(int pid, const RecordLock& blocker) const;
+  // Releases every record lock of the process.
+  void process_exited(int pid);
+
+ private:
+  struct Wait {
+    std::weak_ptr<Inode> inode;
+    RecordLock want;
+  };
+  std::map<int, std::vector<std::weak_ptr<Inode>>> held_;
+  std::map<int, Wait> waits_;
 };
 
 }  // namespace ms::fs

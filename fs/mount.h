@@ -37,6 +37,8 @@ class Mount {
   const std::shared_ptr<Dentry>& mountpoint() const { return mountpoint_; }
   // MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_NOATIME...
   unsigned flags() const { return flags_; }
+  // Set up time only (a read-only root is made read-only after its mountpoints exist).
+  void set_flags(unsigned flags) { flags_ = flags; }
   bool read_only() const { return (flags_ & MS_RDONLY) != 0 || sb_->read_only(); }
   bool noexec() const { return (flags_ & MS_NOEXEC) != 0; }
   bool nodev() const { return (flags_ & MS_NODEV) != 0; }
@@ -69,10 +71,10 @@ class MountNamespace {
   const std::vector<std::shared_ptr<Mount>>& all() const { return all_; }
 
  private:
+  int next_id_ = 1;
   std::shared_ptr<Mount> root_;
   std::map<std::pair<const Mount*, const Dentry*>, std::shared_ptr<Mount>> on_;
   std::vector<std::shared_ptr<Mount>> all_;
-  int next_id_ = 1;
 };
 
 }  // namespace ms::fs

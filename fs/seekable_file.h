@@ -20,6 +20,8 @@ class SeekableFile : public FileDescription {
   Result<size_t> pwrite(std::span<const std::byte> src, uint64_t offset) override;
   Result<uint64_t> seek(int64_t offset, int whence) override;
   uint64_t position() const override { return offset_; }
+  // Memory-backed data has nothing to flush.
+  Result<void> sync(bool /*data_only*/) override { return {}; }
 
  protected:
   virtual Result<size_t> read_at(std::span<std::byte> dst, uint64_t offset) = 0;

@@ -15,6 +15,7 @@
 #include "fs/devices.h"
 #include "fs/file_description.h"
 #include "fs/inode.h"
+#include "fs/locks.h"
 #include "fs/mount.h"
 #include "fs/path.h"
 #include "fs/path_walk.h"
@@ -58,6 +59,7 @@ class Vfs {
   const MountNamespace& mounts() const { return *ns_; }
   Path root() const { return ns_->root(); }
   DeviceRegistry& devices() { return devices_; }
+  LockRegistry& locks() { return locks_; }
   const kernel::Clock& clock() const { return clock_; }
   // An anonymous device number (major 0), as each tmpfs or procfs instance gets.
   uint64_t allocate_anon_dev();
@@ -123,6 +125,7 @@ class Vfs {
   const kernel::Clock& clock_;
   std::unique_ptr<MountNamespace> ns_;
   DeviceRegistry devices_;
+  LockRegistry locks_;
   uint32_t next_anon_minor_ = 16;
   std::map<std::string, InternalFs, std::less<>> internal_;
 };

@@ -11,6 +11,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "fs/vfs.h"
 #include "sentry/kernel/clock.h"
 #include "sentry/kernel/host_poller.h"
 #include "sentry/kernel/task.h"
@@ -50,6 +51,8 @@ class Kernel {
   Clock& clock() { return *clock_; }
   TimerQueue& timers() { return timers_; }
   HostPoller& poller() { return poller_; }
+  // The sandbox's filesystem: mount namespace, devices, namei.
+  fs::Vfs& vfs() { return *vfs_; }
   const KernelOptions& options() const { return options_; }
   trace::Tracer* tracer() { return tracer_.get(); }
   // Random bytes for AT_RANDOM, address randomization and getrandom.
@@ -86,6 +89,7 @@ class Kernel {
   std::unique_ptr<trace::Tracer> tracer_;
   TimerQueue timers_;
   HostPoller poller_;
+  std::unique_ptr<fs::Vfs> vfs_;
   std::map<int, std::unique_ptr<Task>> tasks_;  // by tid
   std::unordered_map<int, Task*> by_host_tid_;
   std::unordered_map<int, std::shared_ptr<ThreadGroup>> groups_;  // by tgid

@@ -87,6 +87,7 @@ void Task::end_syscall() {
   drop_waits();
   deadline_.reset();
   syscall_progress = 0;
+  syscall_state.reset();
 }
 
 }  // namespace ms::kernel

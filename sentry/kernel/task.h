@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "fs/fd_table.h"
+#include "fs/fs_context.h"
 #include "sentry/kernel/clock.h"
 #include "sentry/kernel/signal_state.h"
 #include "sentry/kernel/wait_queue.h"
@@ -50,6 +51,10 @@ class Task {
   Result<std::shared_ptr<fs::FileDescription>> file(int fd) const;
   const std::shared_ptr<fs::FdTable>& fds_ptr() const { return fds_; }
   void set_fds(std::shared_ptr<fs::FdTable> fds) { fds_ = std::move(fds); }
+  // Root, cwd and umask: shared by CLONE_FS, copied (FsContext::clone) by fork.
+  fs::FsContext& fs() const { return *fs_; }
+  const std::shared_ptr<fs::FsContext>& fs_ptr() const { return fs_; }
+  void set_fs(std::shared_ptr<fs::FsContext> fs) { fs_ = std::move(fs); }
   SignalHandlers& signal_handlers() const { return *handlers_; }
   void set_signal_handlers(std::shared_ptr<SignalHandlers> h) { handlers_ = std::move(h); }
 
@@ -79,6 +84,9 @@ class Task {
   bool signal_pending() const;
   // Progress a handler keeps across reruns (e.g. bytes already written).
   uint64_t syscall_progress = 0;
+  // An object a handler keeps across reruns (a FIFO end waiting for its partner); dropped,
+  // and so released, when the syscall ends.
+  std::shared_ptr<void> syscall_state;
 
   // --- For the event loop ---------------------------------------------------------------
   // Makes a parked task runnable.
@@ -96,6 +104,7 @@ class Task {
   std::unique_ptr<platform::Thread> thread_;
   std::shared_ptr<mm::MemoryManager> mm_;
   std::shared_ptr<fs::FdTable> fds_;
+  std::shared_ptr<fs::FsContext> fs_;
   std::shared_ptr<SignalHandlers> handlers_;
   SigSet signal_mask_;
   SignalStack alt_stack_;
