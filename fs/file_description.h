@@ -12,6 +12,7 @@
 #include <string>
 
 #include "base/result.h"
+#include "fs/epoll_links.h"
 #include "fs/stat.h"
 #include "sentry/kernel/wait_queue.h"
 #include "sentry/mm/guest_memory.h"
@@ -42,6 +43,12 @@ class FileDescription : public std::enable_shared_from_this<FileDescription> {
   virtual uint32_t readiness() { return POLLIN | POLLOUT; }
   // Notified whenever readiness() may have changed; nullptr if it never changes.
   virtual kernel::WaitQueue* wait_queue() { return nullptr; }
+  // Whether the file can be polled (Linux's file_can_poll(): it has a poll method). epoll
+  // refuses the others with EPERM; poll and select see them always ready.
+  virtual bool pollable() { return wait_queue() != nullptr; }
+  // The epoll items watching this description: they leave their interest lists when it is
+  // destroyed (its last descriptor closed), as Linux's eventpoll_release() does.
+  EpollLinks& epoll_links() { return epoll_links_; }
 
   // For /proc/PID/fd links and --strace.
   virtual std::string describe() const { return "anon_inode:[unknown]"; }
@@ -55,6 +62,7 @@ class FileDescription : public std::enable_shared_from_this<FileDescription> {
 
  private:
   int flags_;
+  EpollLinks epoll_links_;
 };
 
 }  // namespace ms::fs
