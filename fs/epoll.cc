@@ -16,7 +16,7 @@ namespace {
 constexpr std::array<int, EpollFile::kMaxNests + 1> kPathLimits = {0, 500, 100, 50, 10};
 
 // The generation of the current loop check, shared by every instance (Linux's
-// loop_check_gen): an instance visited by this check carries its number.
+// loop_check_gen): an instance visited by this check carries its number and its depth.
 uint64_t g_loop_generation = 0;
 
 struct ListHook {
@@ -146,9 +146,13 @@ Result<void> EpollFile::add(FileDescription& file, int fd, uint32_t events, uint
   std::vector<FileDescription*> leaves;
   if (full_check) {
     const uint64_t generation = ++g_loop_generation;
-    if (child != nullptr && !child->loop_check(*this, 0, generation, leaves)) {
-      ++g_loop_generation;
-      return fail(ELOOP);
+    if (child != nullptr) {
+      // The longest chain through the new link, below it and above this instance.
+      const int below = child->depth_below(*this, 0, generation, leaves);
+      if (below > kMaxNests || below + 1 + depth_above(generation) > kMaxNests) {
+        ++g_loop_generation;
+        return fail(ELOOP);
+      }
     }
     ++g_loop_generation;
     if (child == nullptr) leaves.push_back(&file);
@@ -299,20 +303,37 @@ Result<Stat> EpollFile::stat() {
   return anon_inode_stat();
 }
 
-bool EpollFile::loop_check(EpollFile& inserting_into, int depth, uint64_t generation,
+int EpollFile::depth_below(EpollFile& inserting_into, int depth, uint64_t generation,
                            std::vector<FileDescription*>& leaves) {
+  if (loop_generation_ == generation) return loop_depth_;
   loop_generation_ = generation;
+  int result = 0;
   for (auto& [key, item] : items_) {
     if (item->child == nullptr) {
       leaves.push_back(item->file);
       continue;
     }
-    EpollFile& next = *item->child;
-    if (next.loop_generation_ == generation) continue;
-    if (&next == &inserting_into || depth > kMaxNests) return false;
-    if (!next.loop_check(inserting_into, depth + 1, generation, leaves)) return false;
+    if (item->child == &inserting_into || depth > kMaxNests) {
+      result = kMaxNests + 1;
+    } else {
+      result = std::max(result,
+                        item->child->depth_below(inserting_into, depth + 1, generation, leaves) + 1);
+    }
+    if (result > kMaxNests) break;
   }
-  return true;
+  loop_depth_ = result;
+  return result;
+}
+
+int EpollFile::depth_above(uint64_t generation) {
+  if (loop_generation_ == generation) return loop_depth_;
+  int result = 0;
+  epoll_links().for_each([&](EpollLink& link) {
+    result = std::max(result, link.owner().depth_above(generation) + 1);
+  });
+  loop_generation_ = generation;
+  loop_depth_ = result;
+  return result;
 }
 
 namespace {

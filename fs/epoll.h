@@ -5,8 +5,9 @@
 // an enclosing epoll). epoll_wait re-polls each ready item before reporting it, so an item
 // that is no longer ready is simply dropped; level-triggered items go back to the end of the
 // ready list, edge-triggered ones leave it until their file reports again, one-shot ones are
-// disabled until EPOLL_CTL_MOD. This is Linux's fs/eventpoll.c design, and its rules for
-// nesting: no cycles (ELOOP), at most 5 levels, a bounded number of wakeup paths (EINVAL).
+// disabled until EPOLL_CTL_MOD. This is Linux's fs/eventpoll.c design (as of 6.18), and its
+// rules for nesting: no cycles and no chain of more than 5 instances (ELOOP), a bounded
+// number of wakeup paths from any file (EINVAL).
 //
 // Items are removed when their description is destroyed (its last descriptor closed), not
 // when one of several descriptors for it is closed: the pair is then still watched.
@@ -70,6 +71,8 @@ class EpollFile final : public FileDescription {
   uint32_t readiness() override;
   kernel::WaitQueue* wait_queue() override { return &poll_queue_; }
   Result<Stat> stat() override;
+  // noop_llseek: the position stays 0 and lseek reports it.
+  Result<uint64_t> seek(int64_t /*offset*/, int /*whence*/) override { return 0; }
   std::string describe() const override { return "anon_inode:[eventpoll]"; }
 
  private:
@@ -93,9 +96,13 @@ class EpollFile final : public FileDescription {
   // The events of item's file that it is interested in, now.
   static uint32_t poll_item(const Item& item);
 
-  // Nesting rules (Linux's ep_loop_check() and reverse_path_check()).
-  bool loop_check(EpollFile& inserting_into, int depth, uint64_t generation,
+  // Nesting rules (Linux's ep_loop_check() and reverse_path_check()). depth_below() is the
+  // depth of the instances nested in this one (more than kMaxNests when they reach
+  // inserting_into: a cycle), collecting the plain files met on the way; depth_above() is
+  // how deep this instance is nested in others.
+  int depth_below(EpollFile& inserting_into, int depth, uint64_t generation,
                   std::vector<FileDescription*>& leaves);
+  int depth_above(uint64_t generation);
   static bool reverse_path_check(FileDescription& file);
 
   std::map<Key, std::unique_ptr<Item>> items_;
@@ -106,6 +113,7 @@ class EpollFile final : public FileDescription {
   kernel::WaitQueue waiters_;
   kernel::WaitQueue poll_queue_;
   uint64_t loop_generation_ = 0;  // the last loop check that visited this instance
+  int loop_depth_ = 0;            // and the depth it found
 };
 
 }  // namespace ms::fs

@@ -21,6 +21,8 @@ class EventFd final : public FileDescription {
   // 0xffffffffffffffff, EAGAIN while the sum would exceed 0xfffffffffffffffe.
   Result<size_t> write(std::span<const std::byte> src) override;
   Result<Stat> stat() override;
+  // noop_llseek: the position stays 0 and lseek reports it.
+  Result<uint64_t> seek(int64_t /*offset*/, int /*whence*/) override { return 0; }
   uint32_t readiness() override;
   kernel::WaitQueue* wait_queue() override { return &queue_; }
   std::string describe() const override { return "anon_inode:[eventfd]"; }

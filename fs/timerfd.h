@@ -47,6 +47,8 @@ class TimerFd final : public FileDescription {
   // TFD_IOC_SET_TICKS (checkpoint/restore): sets the expiration count.
   Result<uint64_t> ioctl(uint32_t request, uint64_t arg, mm::GuestMemory& mem) override;
   Result<Stat> stat() override;
+  // noop_llseek: the position stays 0 and lseek reports it.
+  Result<uint64_t> seek(int64_t /*offset*/, int /*whence*/) override { return 0; }
   uint32_t readiness() override { return ticks_ > 0 ? POLLIN : 0; }
   kernel::WaitQueue* wait_queue() override { return &queue_; }
   std::string describe() const override { return "anon_inode:[timerfd]"; }

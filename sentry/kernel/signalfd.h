@@ -29,6 +29,8 @@ class SignalFd final : public fs::FileDescription {
   // not even one fits, EAGAIN when none is pending).
   Result<size_t> read(std::span<std::byte> dst) override;
   Result<fs::Stat> stat() override;
+  // noop_llseek: the position stays 0 and lseek reports it.
+  Result<uint64_t> seek(int64_t /*offset*/, int /*whence*/) override { return 0; }
   uint32_t readiness() override;
   kernel::WaitQueue* wait_queue() override;
   bool pollable() override { return true; }

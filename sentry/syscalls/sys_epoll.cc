@@ -51,11 +51,11 @@ void begin(kernel::Task& t, std::optional<Duration> timeout) {
 
 // do_epoll_wait() and ep_poll(): ready events first, then the timeout, then signals.
 SysRet wait(kernel::Task& t, int epfd, uint64_t events, int maxevents) {
+  auto file = TRY(t.file(epfd));
   if (maxevents <= 0 || maxevents > kMaxEvents) return fail(EINVAL);
   if (!access_ok(events, static_cast<uint64_t>(maxevents) * sizeof(epoll_event))) {
     return fail(EFAULT);
   }
-  auto file = TRY(t.file(epfd));
   auto* ep = dynamic_cast<fs::EpollFile*>(file.get());
   if (ep == nullptr) return fail(EINVAL);
   const std::span<const epoll_event> ready = ep->collect(static_cast<size_t>(maxevents));

@@ -232,9 +232,19 @@ TEST(Epoll, NestingDepthIsLimited) {
     if (!e[static_cast<size_t>(i)]->add(*e[static_cast<size_t>(i - 1)], i, EPOLLIN, 0)) break;
     ++ok;
   }
-  // Linux refuses the insertion whose check finds an instance deeper than EP_MAX_NESTS + 1
-  // levels below the target.
-  EXPECT_EQ(ok, 6);
+  // A chain of at most five instances: four links.
+  EXPECT_EQ(ok, 4);
+}
+
+TEST(Epoll, NestingDepthCountsLevelsAboveToo) {
+  EpollFile top, middle, bottom, a, b;
+  ASSERT_TRUE(top.add(middle, 1, EPOLLIN, 0));
+  ASSERT_TRUE(middle.add(bottom, 2, EPOLLIN, 0));
+  ASSERT_TRUE(a.add(b, 3, EPOLLIN, 0));
+  // top <- middle <- bottom <- a <- b would be five instances: allowed; one more is not.
+  ASSERT_TRUE(bottom.add(a, 4, EPOLLIN, 0));
+  EpollFile c;
+  EXPECT_EQ(b.add(c, 5, EPOLLIN, 0).error(), Errno{ELOOP});
 }
 
 TEST(Epoll, WakeupPathsFromAFileAreLimited) {
