@@ -239,13 +239,16 @@ bool EpollFile::on_item_event(Item& item, uint32_t events) {
 }
 
 void EpollFile::rearm() {
-  for (Item* item = fired_->front(); item != nullptr;) {
-    Item* next = fired_->next(*item);
-    if (poll_item(*item) == 0) {
-      fired_->remove(*item);
-      item->watch();
-    }
-    item = next;
+  // A snapshot: re-adding a waiter may report an event at once (a host file the host cannot
+  // watch), which puts the item back on fired_.
+  std::vector<Item*> fired;
+  for (Item* item = fired_->front(); item != nullptr; item = fired_->next(*item)) {
+    fired.push_back(item);
+  }
+  for (Item* item : fired) {
+    if (poll_item(*item) != 0) continue;
+    fired_->remove(*item);
+    item->watch();
   }
 }
 
@@ -316,8 +319,8 @@ int EpollFile::depth_below(EpollFile& inserting_into, int depth, uint64_t genera
     if (item->child == &inserting_into || depth > kMaxNests) {
       result = kMaxNests + 1;
     } else {
-      result = std::max(result,
-                        item->child->depth_below(inserting_into, depth + 1, generation, leaves) + 1);
+      result = std::max(
+          result, item->child->depth_below(inserting_into, depth + 1, generation, leaves) + 1);
     }
     if (result > kMaxNests) break;
   }

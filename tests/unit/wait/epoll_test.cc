@@ -12,6 +12,7 @@ namespace ms::fs {
 namespace {
 
 using testing::FakeFile;
+using testing::OneShotFile;
 using testing::RecordingWaiter;
 
 // One epoll_wait: collects and commits everything.
@@ -259,6 +260,47 @@ TEST(Epoll, WakeupPathsFromAFileAreLimited) {
     if (inner.back()->add(f, 2, EPOLLIN, 0)) ++accepted;
   }
   EXPECT_EQ(accepted, 500);
+}
+
+TEST(Epoll, RearmsAOneShotQueueOnceTheFileIsDrained) {
+  EpollFile ep;
+  OneShotFile f;
+  ASSERT_TRUE(ep.add(f, 0, EPOLLIN, 1));
+  EXPECT_EQ(f.arms, 1);
+  f.arrive(POLLIN);
+  EXPECT_EQ(harvest(ep).size(), 1U);
+  EXPECT_EQ(harvest(ep).size(), 1U) << "level-triggered: still readable";
+  EXPECT_EQ(f.arms, 1) << "not rearmed while the file is still ready";
+  f.ready = 0;  // the guest read everything
+  EXPECT_TRUE(harvest(ep).empty());
+  EXPECT_EQ(f.arms, 2);
+  f.arrive(POLLIN);
+  EXPECT_EQ(harvest(ep).size(), 1U) << "the new data is seen";
+}
+
+TEST(Epoll, EdgeTriggeredOnAOneShotQueueStaysEdgeTriggered) {
+  EpollFile ep;
+  OneShotFile f;
+  ASSERT_TRUE(ep.add(f, 0, EPOLLIN | EPOLLET, 1));
+  f.arrive(POLLIN);
+  EXPECT_EQ(harvest(ep).size(), 1U);
+  EXPECT_TRUE(harvest(ep).empty()) << "unread data is not a new edge";
+  EXPECT_FALSE(f.armed);
+  f.ready = 0;
+  EXPECT_TRUE(harvest(ep).empty());
+  EXPECT_TRUE(f.armed) << "drained: watching for the next edge";
+  f.arrive(POLLIN);
+  EXPECT_EQ(harvest(ep).size(), 1U);
+}
+
+TEST(Epoll, PollingTheInstanceRearmsToo) {
+  EpollFile ep;
+  OneShotFile f;
+  ASSERT_TRUE(ep.add(f, 0, EPOLLIN, 1));
+  f.arrive(POLLIN);
+  f.ready = 0;
+  EXPECT_EQ(ep.readiness(), 0U);
+  EXPECT_TRUE(f.armed);
 }
 
 }  // namespace

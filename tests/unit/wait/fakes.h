@@ -62,3 +62,32 @@ class FakeFile final : public fs::FileDescription {
 };
 
 }  // namespace ms::testing
+
+namespace ms::testing {
+
+// A file whose queue behaves like a host file's: each waiter added arms a one-shot watch,
+// and an event is only reported while armed.
+class OneShotFile final : public fs::FileDescription {
+ public:
+  OneShotFile() : FileDescription(O_RDWR), queue(&OneShotFile::on_wait, this) {}
+  uint32_t readiness() override { return ready; }
+  kernel::WaitQueue* wait_queue() override { return &queue; }
+  // New data arrives: reported only if someone armed the watch since the last report.
+  void arrive(uint32_t events) {
+    ready = events;
+    if (!armed) return;
+    armed = false;
+    queue.notify(events);
+  }
+  static void on_wait(void* self, uint32_t /*events*/) {
+    auto* f = static_cast<OneShotFile*>(self);
+    f->armed = true;
+    ++f->arms;
+  }
+  uint32_t ready = 0;
+  bool armed = false;
+  int arms = 0;
+  kernel::WaitQueue queue;
+};
+
+}  // namespace ms::testing
