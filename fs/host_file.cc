@@ -17,6 +17,18 @@ Result<size_t> transferred(ssize_t n) {
   return static_cast<size_t>(n);
 }
 
+// The kernel's struct termios (asm/termbits.h): what TCGETS/TCSETS move. glibc's struct
+// termios is larger (NCCS 32, speeds): using it would overrun the guest's buffer.
+struct KernelTermios {
+  uint32_t c_iflag;
+  uint32_t c_oflag;
+  uint32_t c_cflag;
+  uint32_t c_lflag;
+  uint8_t c_line;
+  uint8_t c_cc[19];
+};
+static_assert(sizeof(KernelTermios) == 36);
+
 Timestamp ts(const timespec& t) {
   return Timestamp{t.tv_sec, static_cast<uint32_t>(t.tv_nsec)};
 }
@@ -131,10 +143,10 @@ Result<Stat> HostFile::stat() {
 
 Result<uint64_t> HostFile::ioctl(uint32_t request, uint64_t arg, mm::GuestMemory& mem) {
   switch (request) {
-    case TCGETS: return ioctl_out<termios>(fd_.get(), request, arg, mem);
+    case TCGETS: return ioctl_out<KernelTermios>(fd_.get(), request, arg, mem);
     case TCSETS:
     case TCSETSW:
-    case TCSETSF: return ioctl_in<termios>(fd_.get(), request, arg, mem);
+    case TCSETSF: return ioctl_in<KernelTermios>(fd_.get(), request, arg, mem);
     case TIOCGWINSZ: return ioctl_out<winsize>(fd_.get(), request, arg, mem);
     case TIOCSWINSZ: return ioctl_in<winsize>(fd_.get(), request, arg, mem);
     case FIONREAD: return ioctl_out<int>(fd_.get(), request, arg, mem);

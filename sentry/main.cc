@@ -87,6 +87,11 @@ int main(int argc, char** argv) {
                                                                       : std::string();
       });
   app.add_flag("--clear-env", clear_env, "Start the guest with an empty environment");
+  std::string cpus = "auto";
+  app.add_option("--cpus", cpus,
+                 "auto: one CPU for the sentry and guest unless a guest runs threads; "
+                 "one: always one CPU; all: always every CPU")
+      ->check(CLI::IsMember({"auto", "one", "all"}));
   app.add_flag("--list-syscalls", list_syscalls,
                "Print the syscall table with each call's support status, as Markdown");
   app.add_option("command", command, "The program to run and its arguments");
@@ -128,6 +133,9 @@ int main(int argc, char** argv) {
   ms::kernel::KernelOptions options;
   options.strace_out = strace ? trace_out : nullptr;
   options.stats = stats;
+  options.cpu_policy = cpus == "one"   ? ms::kernel::CpuPolicy::kSingle
+                       : cpus == "all" ? ms::kernel::CpuPolicy::kSpread
+                                       : ms::kernel::CpuPolicy::kAuto;
   ms::kernel::Kernel kernel(std::move(*platform), std::make_unique<ms::kernel::HostClock>(),
                             options);
 
@@ -156,11 +164,12 @@ int main(int argc, char** argv) {
   group.creds() = creds;
   group.creds().groups.resize(static_cast<size_t>(std::max(getgroups(0, nullptr), 0)));
   if (!group.creds().groups.empty()) {
-    const int n = getgroups(static_cast<int>(group.creds().groups.size()),
-                            group.creds().groups.data());
+    const int n =
+        getgroups(static_cast<int>(group.creds().groups.size()), group.creds().groups.data());
     group.creds().groups.resize(static_cast<size_t>(std::max(n, 0)));
   }
-  for (int r = 0; r < RLIM_NLIMITS; ++r) getrlimit(r, &group.rlimits()[static_cast<size_t>(r)]);
+  for (int r = 0; r < RLIM_NLIMITS; ++r)
+    getrlimit(r, &group.rlimits()[static_cast<size_t>(r)]);
   init.comm = command.front().substr(command.front().rfind('/') + 1).substr(0, 15);
   ms::kernel::install_host_signal_forwarding();
   return kernel.run();

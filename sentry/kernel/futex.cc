@@ -47,6 +47,17 @@ size_t FutexTable::requeue(const FutexKey& from, const FutexKey& to, size_t n_wa
   return done;
 }
 
+FutexWaiter* FutexTable::first_waiter(const FutexKey& key) const {
+  auto it = queues_.find(key);
+  if (it == queues_.end()) return nullptr;
+  return static_cast<FutexWaiter*>(it->second.front());
+}
+
+size_t FutexTable::waiters(const FutexKey& key) const {
+  auto it = queues_.find(key);
+  return it == queues_.end() ? 0 : it->second.size();
+}
+
 void FutexTable::drop_if_empty(const FutexKey& key) {
   auto it = queues_.find(key);
   if (it != queues_.end() && it->second.empty()) queues_.erase(it);

@@ -31,6 +31,7 @@ class FutexWaiter final : public Waiter {
  public:
   explicit FutexWaiter(Task& task) : task_(task) {}
   void notify(uint32_t events) override;
+  Task& task() const { return task_; }
   // Set by a wake; the waiting syscall then returns 0.
   bool woken = false;
 
@@ -50,6 +51,9 @@ class FutexTable {
   // Wakes up to n_wake waiters on from, then moves up to n_requeue more to `to`; returns
   // the number woken plus moved.
   size_t requeue(const FutexKey& from, const FutexKey& to, size_t n_wake, size_t n_requeue);
+  // The first waiter on key (nullptr if none) and how many wait there.
+  FutexWaiter* first_waiter(const FutexKey& key) const;
+  size_t waiters(const FutexKey& key) const;
 
  private:
   void drop_if_empty(const FutexKey& key);

@@ -4,9 +4,9 @@
 #include <sys/random.h>
 #include <sys/wait.h>
 
-#include <cstring>
-
+#include <algorithm>
 #include <bit>
+#include <cstring>
 
 #include "base/log.h"
 #include "sentry/kernel/host_signals.h"
@@ -46,10 +46,13 @@ Kernel::Kernel(std::unique_ptr<platform::Platform> platform, std::unique_ptr<Clo
   ev.events = EPOLLIN;
   ev.data.fd = platform_->notify_fd();
   epoll_ctl(poller_.epoll_fd(), EPOLL_CTL_ADD, platform_->notify_fd(), &ev);
+  // Loading the first image is a burst of injected syscalls: place CPUs before it.
+  update_cpu_placement();
 }
 
 Kernel::~Kernel() {
-  for (auto& [tid, task] : tasks_) task->thread().kill_process();
+  for (auto& [tid, task] : tasks_)
+    task->thread().kill_process();
 }
 
 void Kernel::random_bytes(std::span<std::byte> out) {
@@ -116,11 +119,14 @@ ThreadGroup* Kernel::find_process(int tgid) {
 std::vector<ThreadGroup*> Kernel::processes() {
   std::vector<ThreadGroup*> out;
   out.reserve(groups_.size());
-  for (auto& [tgid, g] : groups_) out.push_back(g.get());
+  for (auto& [tgid, g] : groups_)
+    out.push_back(g.get());
   return out;
 }
 
-void Kernel::make_runnable(Task& t) { run_queue_.push_back(&t); }
+void Kernel::make_runnable(Task& t) {
+  run_queue_.push_back(&t);
+}
 
 void Kernel::resume(Task& t) {
   if (t.state() == Task::State::kDead) return;
@@ -132,7 +138,18 @@ void Kernel::resume(Task& t) {
   if (!t.thread().resume()) exit_thread_group(t.thread_group(), SIGKILL);
 }
 
+void Kernel::update_cpu_placement() {
+  bool single = options_.cpu_policy == CpuPolicy::kSingle;
+  if (options_.cpu_policy == CpuPolicy::kAuto) {
+    // Threads mean the guest wants parallelism; processes mostly take turns.
+    single = std::none_of(groups_.begin(), groups_.end(),
+                          [](const auto& g) { return g.second->live_tasks() > 1; });
+  }
+  platform_->set_single_cpu(single);
+}
+
 int Kernel::run() {
+  update_cpu_placement();
   for (auto& [tid, task] : tasks_) {
     if (task->state() == Task::State::kSyscall) resume(*task);
   }
@@ -144,7 +161,8 @@ int Kernel::run() {
       t->set_state(Task::State::kSyscall);
       run_syscall(*t);
     }
-    for (Task* t : dead_) reap(*t);
+    for (Task* t : dead_)
+      reap(*t);
     dead_.clear();
     if (init_exited_) break;
     timers_.fire_due(clock_->monotonic());
@@ -187,7 +205,8 @@ void Kernel::wait_for_events() {
       poller_.dispatch(fd, events[i].events);
     }
   }
-  while (auto ev = platform_->poll()) handle_event(*ev);
+  while (auto ev = platform_->poll())
+    handle_event(*ev);
 }
 
 void Kernel::handle_event(const platform::Event& ev) {
@@ -225,6 +244,14 @@ void Kernel::handle_interrupt(Task& t) {
 
 void Kernel::handle_fault(Task& t, const siginfo_t& info) {
   t.set_state(Task::State::kSyscall);
+  if ((info.si_signo == SIGVTALRM || info.si_signo == SIGPROF) && info.si_code == SI_KERNEL) {
+    // The host's CPU-time interval timer (setitimer ITIMER_VIRTUAL/ITIMER_PROF) expired: a
+    // signal for the guest process.
+    send_signal(t.thread_group(), user_siginfo(info.si_signo, SI_KERNEL, 0, 0));
+    deliver_signals(t);
+    resume(t);
+    return;
+  }
   if (info.si_code <= 0) {
     // Sent by a host process with kill(2), not raised by guest code: not the guest's.
     log::info("ignoring host signal {} sent to guest pid {}", info.si_signo, t.pid());
@@ -236,8 +263,8 @@ void Kernel::handle_fault(Task& t, const siginfo_t& info) {
     return;
   }
   const auto& action = t.signal_handlers()[info.si_signo];
-  const bool handled = action.handler != kSigDfl && action.handler != kSigIgn &&
-                       !t.signal_mask().has(info.si_signo);
+  const bool handled =
+      action.handler != kSigDfl && action.handler != kSigIgn && !t.signal_mask().has(info.si_signo);
   if (!handled && default_action(info.si_signo) != DefaultAction::kIgnore) {
     trace::report_crash(t, info);
   }
@@ -247,9 +274,10 @@ void Kernel::handle_fault(Task& t, const siginfo_t& info) {
 }
 
 void Kernel::refuse_foreign_syscall(Task& t) {
-  log::error("pid {}: a 32-bit syscall (int 0x80 or sysenter) was refused; killing the process "
-             "with SIGSYS",
-             t.pid());
+  log::error(
+      "pid {}: a 32-bit syscall (int 0x80 or sysenter) was refused; killing the process "
+      "with SIGSYS",
+      t.pid());
   exit_thread_group(t.thread_group(), SIGSYS);
 }
 
@@ -305,8 +333,7 @@ void Kernel::finish_syscall(Task& t, sys::SysRet result) {
       const KernelSigaction* action = sig != 0 ? &t.signal_handlers()[sig] : nullptr;
       if (action != nullptr && action->handler != kSigDfl && action->handler != kSigIgn) {
         const bool restart =
-            code == ERESTARTNOINTR ||
-            (code == ERESTARTSYS && (action->flags & SA_RESTART) != 0);
+            code == ERESTARTNOINTR || (code == ERESTARTSYS && (action->flags & SA_RESTART) != 0);
         if (restart) {
           auto regs = t.thread().regs();
           if (regs) {
@@ -357,6 +384,7 @@ void Kernel::reap(Task& t) {
   std::erase(t.thread_group().tasks(), &t);
   std::erase(run_queue_, &t);
   tasks_.erase(t.tid());
+  update_cpu_placement();
 }
 
 }  // namespace ms::kernel

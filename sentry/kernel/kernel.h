@@ -28,12 +28,20 @@ class Tracer;
 
 namespace ms::kernel {
 
+// Where guest threads and the sentry run (see Platform::set_single_cpu).
+enum class CpuPolicy {
+  kAuto,    // one CPU while every guest process is single-threaded, all CPUs otherwise
+  kSingle,  // always one CPU
+  kSpread,  // always all CPUs
+};
+
 struct KernelOptions {
   // --strace output goes here (nullptr: off).
   std::FILE* strace_out = nullptr;
   bool stats = false;
   // Randomize addresses (stack, mmap base, PIE base, brk) like Linux's ASLR.
   bool randomize = true;
+  CpuPolicy cpu_policy = CpuPolicy::kAuto;
 };
 
 // clone(2)/clone3(2) arguments after validation.
@@ -107,6 +115,9 @@ class Kernel {
   // The process group the terminal sends Ctrl-C to.
   int foreground_pgid() const { return foreground_pgid_; }
   void set_foreground_pgid(int pgid) { foreground_pgid_ = pgid; }
+  // The session whose controlling terminal is the host terminal (init's, at first).
+  int tty_session() const { return tty_session_; }
+  void set_tty_session(int sid) { tty_session_ = sid; }
   // Signals the host sent minisentry itself (Ctrl-C, terminal resize), to forward.
   void on_host_signal(int sig);
 
@@ -127,6 +138,8 @@ class Kernel {
   void wait_for_events();
   int allocate_pid();
   void register_task(std::unique_ptr<Task> task);
+  // Applies the CPU policy after threads come or go.
+  void update_cpu_placement();
 
   // process.cc
   // What a thread leaves behind: its clear_child_tid word is zeroed and woken, its robust
@@ -162,6 +175,7 @@ class Kernel {
   Task* current_ = nullptr;
   int next_pid_ = 1;
   int foreground_pgid_ = 1;
+  int tty_session_ = 1;
   bool init_exited_ = false;
   int init_status_ = 0;
 };

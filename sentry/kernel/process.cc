@@ -1,5 +1,7 @@
 // Process lifecycle: clone, exec's last step, exit, zombies and reaping.
+#include <linux/futex.h>
 #include <sched.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -29,9 +31,8 @@ siginfo_t child_siginfo(ThreadGroup& child, int code, int status) {
 }  // namespace
 
 size_t ThreadGroup::live_tasks() const {
-  return static_cast<size_t>(std::count_if(tasks_.begin(), tasks_.end(), [](Task* t) {
-    return t->state() != Task::State::kDead;
-  }));
+  return static_cast<size_t>(std::count_if(
+      tasks_.begin(), tasks_.end(), [](Task* t) { return t->state() != Task::State::kDead; }));
 }
 
 Result<int> Kernel::clone_task(Task& parent, const CloneArgs& args) {
@@ -67,7 +68,7 @@ Result<int> Kernel::clone_task(Task& parent, const CloneArgs& args) {
   auto child = std::make_unique<Task>(*this, tid, group, std::move(thread));
   Task& c = *child;
   c.set_mm((flags & CLONE_VM) != 0 ? parent.mm_ptr()
-                                     : parent.mm().fork(c.thread().address_space()));
+                                   : parent.mm().fork(c.thread().address_space()));
   c.set_fds((flags & CLONE_FILES) != 0 ? parent.fds_ptr() : parent.fds().clone());
   c.set_signal_handlers((flags & CLONE_SIGHAND) != 0
                             ? parent.signal_handlers_ptr()
@@ -97,13 +98,56 @@ Result<int> Kernel::clone_task(Task& parent, const CloneArgs& args) {
   if ((flags & CLONE_VFORK) != 0) c.vfork_pending = true;
 
   register_task(std::move(child));
+  if ((flags & CLONE_THREAD) != 0) update_cpu_placement();
   c.set_state(Task::State::kSyscall);
   resume(c);
   return tid;
 }
 
+namespace {
+
+// A futex word this thread held: mark its owner dead and wake one waiter, so that the next
+// locker of a robust mutex gets EOWNERDEAD (Linux's handle_futex_death).
+void release_robust_futex(Kernel& k, Task& t, uint64_t addr) {
+  auto word = t.mm().read(mm::GuestPtr<uint32_t>(addr));
+  if (!word || (*word & FUTEX_TID_MASK) != static_cast<uint32_t>(t.tid())) return;
+  const uint32_t next = (*word & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+  if (!t.mm().write(mm::GuestPtr<uint32_t>(addr), next)) return;
+  if ((*word & FUTEX_WAITERS) != 0) {
+    if (auto key = k.futexes().key(t, addr, false)) k.futexes().wake(*key, 1, ~0U);
+  }
+}
+
+// Walks the thread's robust list (struct robust_list_head) as exit_robust_list does.
+void release_robust_list(Kernel& k, Task& t) {
+  constexpr int kRobustListLimit = 2048;
+  // The list is circular: it ends where it started, at the head itself.
+  const uint64_t list_end = t.robust_list_head;
+  if (list_end == 0) return;
+  auto head = t.mm().read(mm::GuestPtr<robust_list_head>(list_end));
+  t.robust_list_head = 0;
+  if (!head) return;
+  const auto offset = head->futex_offset;
+  auto entry_addr = [&](uint64_t e) {
+    return static_cast<uint64_t>(static_cast<int64_t>(e) + offset);
+  };
+  auto next = reinterpret_cast<uint64_t>(head->list.next);
+  for (int i = 0; i < kRobustListLimit && next != list_end && next != 0; ++i) {
+    auto node = t.mm().read(mm::GuestPtr<uint64_t>(next));
+    if (!node) break;
+    release_robust_futex(k, t, entry_addr(next & ~1ULL));
+    next = *node;
+  }
+  if (const auto pending = reinterpret_cast<uint64_t>(head->list_op_pending); pending != 0) {
+    release_robust_futex(k, t, entry_addr(pending & ~1ULL));
+  }
+}
+
+}  // namespace
+
 void Kernel::release_thread_resources(Task& t) {
   finish_vfork(t);
+  release_robust_list(*this, t);
   if (t.clear_child_tid != 0) {
     // What lets pthread_join return: the tid word is zeroed and its waiters woken.
     const uint64_t addr = t.clear_child_tid;
@@ -131,6 +175,15 @@ void Kernel::install_image(Task& t, NewImage image, const ExecRequest& request) 
   }
   // The old image's host process goes, unless it is memory this task shared with another
   // process (a vfork child that execs leaves its parent's memory alone).
+  // CPU-time interval timers survive exec: the host keeps them per process, so they move
+  // from the old host process to the new one.
+  std::optional<itimerval> cpu_timers[2];
+  const int which[2] = {ITIMER_VIRTUAL, ITIMER_PROF};
+  for (int i = 0; i < 2; ++i) {
+    if (auto v = t.thread().cpu_timer(which[i], nullptr); v && v->it_value.tv_sec + v->it_value.tv_usec != 0) {
+      cpu_timers[i] = *v;
+    }
+  }
   const bool shared_mm = t.mm_ptr().use_count() > 1;
   if (shared_mm) {
     t.thread().exit_thread();
@@ -141,6 +194,9 @@ void Kernel::install_image(Task& t, NewImage image, const ExecRequest& request) 
   t.set_thread(std::move(image.thread));
   by_host_tid_[t.thread().host_tid()] = &t;
   t.set_mm(std::move(image.mm));
+  for (int i = 0; i < 2; ++i) {
+    if (cpu_timers[i]) (void)t.thread().cpu_timer(which[i], &*cpu_timers[i]);
+  }
   if (t.tid() != group.tgid()) {
     auto self = std::move(tasks_[t.tid()]);
     tasks_.erase(t.tid());
@@ -165,6 +221,9 @@ void Kernel::install_image(Task& t, NewImage image, const ExecRequest& request) 
   t.comm = path.substr(path.rfind('/') + 1).substr(0, 15);
   group.set_exe_path(std::move(image.exe_path));
   group.did_exec = true;
+  // POSIX timers do not survive exec (interval timers do).
+  group.posix_timers().disarm_all(*this);
+  group.posix_timers() = PosixTimers{};
   finish_vfork(t);
 }
 
@@ -197,6 +256,7 @@ void Kernel::exit_thread_group(ThreadGroup& group, int wait_status) {
   }
   if (group.real_timer) timers_.cancel(*group.real_timer);
   group.real_timer.reset();
+  group.posix_timers().disarm_all(*this);
   group.set_zombie();
   reparent_children(group);
   if (group.tgid() == 1 && !init_exited_) {

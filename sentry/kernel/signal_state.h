@@ -81,6 +81,13 @@ class PendingSignals {
   void discard(SigSet which);
   SigSet set() const { return set_; }
   size_t queued() const { return queue_.size(); }
+  template <class Pred>
+  bool contains(Pred&& pred) const {
+    for (const siginfo_t& i : queue_) {
+      if (pred(i)) return true;
+    }
+    return false;
+  }
 
  private:
   SigSet set_;

@@ -81,6 +81,9 @@ class Task {
   uint64_t robust_list_head = 0;
   uint64_t robust_list_len = 0;
   std::string comm;  // the thread name (prctl PR_SET_NAME, /proc/PID/comm)
+  // sched_setaffinity: the CPUs this thread may run on (bit per CPU); empty means all the
+  // host offers.
+  std::vector<uint64_t> cpu_affinity;
 
   State state() const { return state_; }
   void set_state(State s) { state_ = s; }

@@ -12,6 +12,7 @@
 
 #include "sentry/kernel/clock.h"
 #include "sentry/kernel/credentials.h"
+#include "sentry/kernel/posix_timers.h"
 #include "sentry/kernel/signal_state.h"
 #include "sentry/kernel/wait_queue.h"
 
@@ -95,6 +96,9 @@ class ThreadGroup {
   std::optional<uint64_t> real_timer;
   Duration real_timer_deadline{};
   Duration real_timer_interval{};
+  PosixTimers& posix_timers() { return posix_timers_; }
+  // setpriority/getpriority: the nice value, -20..19.
+  int nice = 0;
 
  private:
   int tgid_;
@@ -114,6 +118,7 @@ class ThreadGroup {
   Usage children_usage_;
   PendingSignals shared_pending_;
   WaitQueue signal_events_;
+  PosixTimers posix_timers_;
 };
 
 }  // namespace ms::kernel

@@ -79,6 +79,12 @@ size_t WaitQueue::wake_n(uint32_t events, size_t n) {
   return woken;
 }
 
+size_t WaitQueue::size() const {
+  size_t n = 0;
+  for (const Waiter* w = head_; w != nullptr; w = w->next_) ++n;
+  return n;
+}
+
 size_t WaitQueue::move_to(WaitQueue& to, size_t n) {
   size_t moved = 0;
   while (head_ != nullptr && moved < n) {

@@ -73,6 +73,8 @@ class WaitQueue {
   // Moves at most n waiters (any mask) to the end of `to` (futex requeue).
   size_t move_to(WaitQueue& to, size_t n);
   bool empty() const { return head_ == nullptr; }
+  Waiter* front() const { return head_; }
+  size_t size() const;
 
  private:
   Waiter* head_ = nullptr;

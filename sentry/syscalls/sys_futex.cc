@@ -90,6 +90,69 @@ Result<bool> wake_op(kernel::Task& t, uint64_t addr2, uint32_t encoded) {
   return result;
 }
 
+// FUTEX_LOCK_PI/LOCK_PI2/TRYLOCK_PI: the word holds the owner's tid; waiters queue until
+// the owner's FUTEX_UNLOCK_PI hands the lock to the first of them. (No priority
+// inheritance: the sentry does not schedule by priority.)
+SysRet futex_lock_pi(kernel::Task& t, uint64_t addr, uint64_t timeout_addr, bool realtime,
+                     bool try_only, bool private_futex) {
+  kernel::FutexWaiter& waiter = t.futex_waiter();
+  if (t.syscall_progress == 1) {
+    if (waiter.woken) return 0;
+    auto parked = t.park();
+    if (parked.error() != Errno{EPARKED}) waiter.unlink();
+    return parked;
+  }
+  std::optional<timespec> timeout;
+  if (timeout_addr != 0 && !try_only) timeout = TRY(read_timeout(t, timeout_addr));
+  kernel::FutexTable& table = t.kernel().futexes();
+  const kernel::FutexKey key = TRY(table.key(t, addr, private_futex));
+  const uint32_t word = TRY(t.mm().read(mm::GuestPtr<uint32_t>(addr)));
+  const auto tid = static_cast<uint32_t>(t.tid());
+  const uint32_t owner = word & FUTEX_TID_MASK;
+  kernel::Task* owner_task = owner != 0 ? t.kernel().find_task(static_cast<int>(owner)) : nullptr;
+  const bool owner_gone =
+      owner != 0 && (owner_task == nullptr || owner_task->state() == kernel::Task::State::kDead);
+  if (owner == 0 || (owner_gone && (word & FUTEX_OWNER_DIED) != 0)) {
+    const uint32_t taken =
+        tid | (word & FUTEX_OWNER_DIED) | (table.waiters(key) > 0 ? FUTEX_WAITERS : 0);
+    TRY(t.mm().write(mm::GuestPtr<uint32_t>(addr), taken));
+    return 0;
+  }
+  if (owner == tid) return fail(EDEADLK);
+  if (owner_gone) return fail(ESRCH);
+  if (try_only) return fail(EAGAIN);
+  TRY(t.mm().write(mm::GuestPtr<uint32_t>(addr), word | FUTEX_WAITERS));
+  if (timeout) {
+    kernel::Clock& clock = t.kernel().clock();
+    const Duration now = realtime ? clock.realtime() : clock.monotonic();
+    const Duration want = to_duration(*timeout);
+    t.deadline_after(want > now ? want - now : Duration::zero());
+  }
+  table.enqueue(key, waiter, kBitsetAny);
+  t.syscall_progress = 1;
+  auto parked = t.park();
+  if (parked.error() != Errno{EPARKED}) waiter.unlink();
+  return parked;
+}
+
+SysRet futex_unlock_pi(kernel::Task& t, uint64_t addr, bool private_futex) {
+  kernel::FutexTable& table = t.kernel().futexes();
+  const kernel::FutexKey key = TRY(table.key(t, addr, private_futex));
+  const uint32_t word = TRY(t.mm().read(mm::GuestPtr<uint32_t>(addr)));
+  if ((word & FUTEX_TID_MASK) != static_cast<uint32_t>(t.tid())) return fail(EPERM);
+  kernel::FutexWaiter* next = table.first_waiter(key);
+  if (next == nullptr) {
+    TRY(t.mm().write(mm::GuestPtr<uint32_t>(addr), 0U));
+    return 0;
+  }
+  const size_t queued = table.waiters(key);
+  const uint32_t handed =
+      static_cast<uint32_t>(next->task().tid()) | (queued > 1 ? FUTEX_WAITERS : 0);
+  TRY(t.mm().write(mm::GuestPtr<uint32_t>(addr), handed));
+  table.wake(key, 1, kBitsetAny);
+  return 0;
+}
+
 }  // namespace
 
 SysRet sys_futex(kernel::Task& t, const SyscallArgs& a) {
@@ -141,8 +204,17 @@ SysRet sys_futex(kernel::Task& t, const SyscallArgs& a) {
       }
       return woken;
     }
+    case FUTEX_LOCK_PI:
+      // FUTEX_LOCK_PI's timeout is an absolute CLOCK_REALTIME time.
+      return futex_lock_pi(t, addr, timeout_or_val2, true, false, private_futex);
+    case FUTEX_LOCK_PI2:
+      return futex_lock_pi(t, addr, timeout_or_val2, realtime, false, private_futex);
+    case FUTEX_TRYLOCK_PI:
+      return futex_lock_pi(t, addr, 0, false, true, private_futex);
+    case FUTEX_UNLOCK_PI:
+      return futex_unlock_pi(t, addr, private_futex);
     default:
-      // The priority-inheritance operations are not implemented yet.
+      // FUTEX_WAIT_REQUEUE_PI / FUTEX_CMP_REQUEUE_PI (PI condition variables) are missing.
       return fail(ENOSYS);
   }
 }

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -146,6 +147,43 @@ HostUsage PtraceThread::usage(bool whole_process) const {
     std::fclose(f);
   }
   return u;
+}
+
+Result<itimerval> PtraceThread::cpu_timer(int which, const itimerval* value) {
+  // The arguments go through the stub's scratch page: the new value first, the old after.
+  auto& as = static_cast<PtraceAddressSpace&>(*as_);
+  const uint64_t new_addr = as.scratch_address(0);
+  const uint64_t old_addr = as.scratch_address(sizeof(itimerval));
+  if (value != nullptr) {
+    TRY(as.write_scratch(0, std::as_bytes(std::span(value, 1))));
+    TRY(inject(SYS_setitimer, {static_cast<uint64_t>(which), new_addr, old_addr, 0, 0, 0}));
+  } else {
+    TRY(inject(SYS_getitimer, {static_cast<uint64_t>(which), old_addr, 0, 0, 0, 0}));
+  }
+  itimerval old{};
+  TRY(as.read_scratch(sizeof(itimerval), std::as_writable_bytes(std::span(&old, 1))));
+  return old;
+}
+
+unsigned PtraceThread::last_cpu() const {
+  // Field 39 of /proc/PID/task/TID/stat.
+  const std::string path =
+      "/proc/" + std::to_string(tid_) + "/task/" + std::to_string(tid_) + "/stat";
+  FILE* f = std::fopen(path.c_str(), "re");
+  if (f == nullptr) return 0;
+  char buf[1024] = {};
+  const size_t n = std::fread(buf, 1, sizeof(buf) - 1, f);
+  std::fclose(f);
+  buf[n] = '\0';
+  const char* p = std::strrchr(buf, ')');
+  unsigned cpu = 0;
+  for (int field = 2; p != nullptr && *p != '\0'; ++p) {
+    if (*p == ' ' && ++field == 39) {
+      cpu = static_cast<unsigned>(std::strtoul(p + 1, nullptr, 10));
+      break;
+    }
+  }
+  return cpu;
 }
 
 Result<uint64_t> PtraceThread::inject(uint64_t nr, const std::array<uint64_t, 6>& args,
