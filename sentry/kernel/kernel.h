@@ -89,6 +89,9 @@ class Kernel {
   std::vector<ThreadGroup*> processes();
   // Puts a woken task on the run queue.
   void make_runnable(Task& t);
+  // The task whose syscall is being served (Linux's `current`), nullptr between syscalls:
+  // for files whose behaviour depends on who asks (a signalfd reads the caller's signals).
+  Task* current_task() const { return current_; }
 
   // --- Processes (process.cc) -----------------------------------------------------------
   // Creates a task as clone(2) does; returns the child's tid.
@@ -173,6 +176,7 @@ class Kernel {
   std::vector<Task*> dead_;
   std::unordered_set<uint64_t> enosys_logged_;
   std::vector<std::byte> scratch_;
+  Task* current_ = nullptr;
   int next_pid_ = 1;
   int foreground_pgid_ = 1;
   int tty_session_ = 1;
