@@ -105,6 +105,9 @@ class Task {
   bool signal_pending() const;
   // Progress a handler keeps across reruns (e.g. bytes already written).
   uint64_t syscall_progress = 0;
+  // A file the syscall looked up on its first run and keeps using on reruns, even if its
+  // descriptor is closed meanwhile: Linux holds the file for the whole call (epoll_wait).
+  std::shared_ptr<fs::FileDescription> syscall_file;
   // This task's registration while it waits on a futex.
   FutexWaiter& futex_waiter() { return futex_waiter_; }
 
