@@ -129,7 +129,8 @@ int main(void) {
   pthread_create(&t[0], NULL, in_futex, NULL);
   pthread_create(&t[1], NULL, in_epoll, NULL);
   pthread_create(&t[2], NULL, in_nanosleep, NULL);
-  while (atomic_load(&started) < 3) sched_yield();
+  while (atomic_load(&started) < 3)
+    sched_yield();
   // All three are (about to be) blocked; the main thread still runs and makes syscalls.
   long long t0 = now_ns();
   long calls = 0;
@@ -157,13 +158,16 @@ int main(void) {
     epoll_ctl(exclusive_eps[i], EPOLL_CTL_ADD, efd, &xev);
   }
   pthread_t x[2];
-  for (int i = 0; i < 2; i++) pthread_create(&x[i], NULL, exclusive_waiter, (void*)(intptr_t)i);
-  while (atomic_load(&ready_to_wait) < 2) sched_yield();
+  for (int i = 0; i < 2; i++)
+    pthread_create(&x[i], NULL, exclusive_waiter, (void*)(intptr_t)i);
+  while (atomic_load(&ready_to_wait) < 2)
+    sched_yield();
   sleep_ms(200);  // both are now blocked in epoll_wait
   write(efd, &one, sizeof one);
   sleep_ms(200);
   printf("woken by one event: %d\n", atomic_load(&woken));
-  for (int i = 0; i < 2; i++) pthread_join(x[i], NULL);
+  for (int i = 0; i < 2; i++)
+    pthread_join(x[i], NULL);
   printf("one returned the event, the other timed out: %d\n",
          exclusive_results[0] + exclusive_results[1] == 1 &&
              (exclusive_results[0] == 0 || exclusive_results[1] == 0));
