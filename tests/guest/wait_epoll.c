@@ -160,16 +160,19 @@ int main(void) {
 
   // wait errors.
   struct epoll_event out[4];
+  // Hostile values through volatile variables, so that the compiler does not object.
+  volatile int negative = -1, huge = 0x7fffffff;
+  struct epoll_event* volatile null_events = NULL;
   SHOW("maxevents 0", epoll_wait(ep, out, 0, 0));
-  SHOW("maxevents -1", epoll_wait(ep, out, -1, 0));
-  SHOW("maxevents too large", epoll_wait(ep, out, 0x7fffffff, 0));
-  SHOW("maxevents too large, bad epfd", epoll_wait(99, out, 0x7fffffff, 0));
+  SHOW("maxevents -1", epoll_wait(ep, out, negative, 0));
+  SHOW("maxevents too large", epoll_wait(ep, out, huge, 0));
+  SHOW("maxevents too large, bad epfd", epoll_wait(99, out, huge, 0));
   SHOW("bad epfd", epoll_wait(99, out, 4, 0));
   SHOW("not an epoll", epoll_wait(lt, out, 4, 0));
   SHOW("buffer beyond user space", epoll_wait(ep, (struct epoll_event*)0x7ffffffff000, 4, 0));
-  SHOW("NULL buffer, nothing ready", epoll_wait(ep, NULL, 4, 0));
+  SHOW("NULL buffer, nothing ready", epoll_wait(ep, null_events, 4, 0));
   bump(lt);
-  SHOW("NULL buffer, one ready", epoll_wait(ep, NULL, 4, 0));
+  SHOW("NULL buffer, one ready", epoll_wait(ep, null_events, 4, 0));
   wait_show("the event was kept", ep, 8, 0);
   drain(lt);
 
