@@ -38,7 +38,10 @@ bool is_restart_code(int err) {
 
 Kernel::Kernel(std::unique_ptr<platform::Platform> platform, std::unique_ptr<Clock> clock,
                const KernelOptions& options)
-    : platform_(std::move(platform)), clock_(std::move(clock)), options_(options) {
+    : platform_(std::move(platform)),
+      clock_(std::move(clock)),
+      options_(options),
+      vfs_(std::make_unique<fs::Vfs>(*clock_)) {
   if (options_.strace_out != nullptr || options_.stats) {
     tracer_ = std::make_unique<trace::Tracer>(options_.strace_out, options_.stats);
   }

@@ -13,6 +13,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "fs/vfs.h"
 #include "sentry/kernel/clock.h"
 #include "sentry/kernel/exec.h"
 #include "sentry/kernel/futex.h"
@@ -72,6 +73,8 @@ class Kernel {
   Clock& clock() { return *clock_; }
   TimerQueue& timers() { return timers_; }
   HostPoller& poller() { return poller_; }
+  // The sandbox's filesystem: mount namespace, devices, namei.
+  fs::Vfs& vfs() { return *vfs_; }
   const KernelOptions& options() const { return options_; }
   trace::Tracer* tracer() { return tracer_.get(); }
   // Random bytes for AT_RANDOM, address randomization and getrandom.
@@ -165,6 +168,7 @@ class Kernel {
   TimerQueue timers_;
   HostPoller poller_;
   FutexTable futexes_;
+  std::unique_ptr<fs::Vfs> vfs_;
   std::map<int, std::unique_ptr<Task>> tasks_;  // by tid
   std::unordered_map<int, Task*> by_host_tid_;
   std::map<int, std::shared_ptr<ThreadGroup>> groups_;  // by tgid, zombies included

@@ -77,6 +77,7 @@ Result<int> Kernel::clone_task(Task& parent, const CloneArgs& args) {
   // A thread sharing the parent's memory must not share its signal stack.
   if ((flags & (CLONE_VM | CLONE_VFORK)) != CLONE_VM) c.alt_stack() = parent.alt_stack();
   c.comm = parent.comm;
+  c.set_fs((flags & CLONE_FS) != 0 ? parent.fs_ptr() : parent.fs().clone());
 
   // The child returns from the same syscall with 0, on its own stack and TLS if given.
   platform::Regs* pregs = TRY(parent.thread().regs());
