@@ -51,13 +51,19 @@ void begin(kernel::Task& t, std::optional<Duration> timeout) {
 
 // do_epoll_wait() and ep_poll(): ready events first, then the timeout, then signals.
 SysRet wait(kernel::Task& t, int epfd, uint64_t events, int maxevents) {
-  auto file = TRY(t.file(epfd));
-  if (maxevents <= 0 || maxevents > kMaxEvents) return fail(EINVAL);
-  if (!access_ok(events, static_cast<uint64_t>(maxevents) * sizeof(epoll_event))) {
-    return fail(EFAULT);
+  // The instance found on the first run serves the whole call, even if the descriptor is
+  // closed while the task waits (Linux holds the file).
+  if (!t.syscall_state) {
+    auto file = TRY(t.file(epfd));
+    if (maxevents <= 0 || maxevents > kMaxEvents) return fail(EINVAL);
+    if (!access_ok(events, static_cast<uint64_t>(maxevents) * sizeof(epoll_event))) {
+      return fail(EFAULT);
+    }
+    auto instance = std::dynamic_pointer_cast<fs::EpollFile>(file);
+    if (!instance) return fail(EINVAL);
+    t.syscall_state = std::move(instance);
   }
-  auto* ep = dynamic_cast<fs::EpollFile*>(file.get());
-  if (ep == nullptr) return fail(EINVAL);
+  auto* ep = static_cast<fs::EpollFile*>(t.syscall_state.get());
   const std::span<const epoll_event> ready = ep->collect(static_cast<size_t>(maxevents));
   if (!ready.empty()) {
     auto copied = t.mm().copy_out_partial(events, std::as_bytes(ready));

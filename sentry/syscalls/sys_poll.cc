@@ -29,6 +29,7 @@ using kernel::Duration;
 constexpr uint64_t kStarted = 1;
 constexpr uint64_t kHasTimeout = 2;   // a finite timeout: the time left is written back
 constexpr uint64_t kZeroTimeout = 4;  // do not block at all
+constexpr uint64_t kSetsChecked = 8;  // select found every descriptor open
 
 // Reads the timeout on the first run only; later runs find it in t.syscall_progress.
 void begin(kernel::Task& t, std::optional<Duration> timeout) {
@@ -110,10 +111,11 @@ bool interrupted(const SysRet& result) {
 // --- select -------------------------------------------------------------------------------
 
 // Linux's POLLIN_SET, POLLOUT_SET and POLLEX_SET: the events that make a descriptor
-// readable, writable or exceptional for select.
-constexpr uint32_t kInSet = POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR;
-constexpr uint32_t kOutSet = POLLWRBAND | POLLWRNORM | POLLOUT | POLLERR;
-constexpr uint32_t kExSet = POLLPRI;
+// readable, writable or exceptional for select. A descriptor closed while select waits
+// reports POLLNVAL, and so counts in every set it was asked in.
+constexpr uint32_t kInSet = POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR | POLLNVAL;
+constexpr uint32_t kOutSet = POLLWRBAND | POLLWRNORM | POLLOUT | POLLERR | POLLNVAL;
+constexpr uint32_t kExSet = POLLPRI | POLLNVAL;
 constexpr int kBitsPerWord = 64;
 
 // The size of the descriptor table as Linux allocates it (fdt->max_fds): 64 entries, then
@@ -161,11 +163,15 @@ SysRet do_select(kernel::Task& t, int n, uint64_t in_addr, uint64_t out_addr, ui
   want.in = TRY(read_set(t, in_addr, words));
   want.out = TRY(read_set(t, out_addr, words));
   want.ex = TRY(read_set(t, ex_addr, words));
-  // Every descriptor asked about must be open (max_select_fd()).
-  for (int fd = 0; fd < n; ++fd) {
-    if ((has(want.in, fd) || has(want.out, fd) || has(want.ex, fd)) && !t.fds().get(fd)) {
-      return fail(EBADF);
+  // Every descriptor asked about must be open when the call starts (max_select_fd()); one
+  // closed during the wait is reported below.
+  if ((t.syscall_progress & kSetsChecked) == 0) {
+    for (int fd = 0; fd < n; ++fd) {
+      if ((has(want.in, fd) || has(want.out, fd) || has(want.ex, fd)) && !t.fds().get(fd)) {
+        return fail(EBADF);
+      }
     }
+    t.syscall_progress |= kSetsChecked;
   }
   FdSets got{std::vector<uint64_t>(words), std::vector<uint64_t>(words),
              std::vector<uint64_t>(words)};
@@ -175,11 +181,14 @@ SysRet do_select(kernel::Task& t, int n, uint64_t in_addr, uint64_t out_addr, ui
     const bool in = has(want.in, fd), out = has(want.out, fd), ex = has(want.ex, fd);
     if (!in && !out && !ex) continue;
     auto file = t.fds().get(fd);
-    const uint32_t key = kExSet | (in ? kInSet : 0) | (out ? kOutSet : 0);
-    if (wait) {
-      if (kernel::WaitQueue* q = file->wait_queue()) t.add_wait(*q, key);
+    uint32_t mask = POLLNVAL;
+    if (file) {
+      const uint32_t key = kExSet | (in ? kInSet : 0) | (out ? kOutSet : 0);
+      if (wait) {
+        if (kernel::WaitQueue* q = file->wait_queue()) t.add_wait(*q, key);
+      }
+      mask = fs::poll_events(*file);
     }
-    const uint32_t mask = fs::poll_events(*file);
     if (in && (mask & kInSet) != 0) {
       put(got.in, fd);
       ++count;

@@ -22,7 +22,8 @@ static int ep;
 
 static void add(int fd, uint32_t events, uint64_t data) {
   struct epoll_event ev = {.events = events, .data.u64 = data};
-  if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) != 0) printf("add %d failed: %s\n", fd, guest_errno_name(errno));
+  if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) != 0)
+    printf("add %d failed: %s\n", fd, guest_errno_name(errno));
 }
 
 // One epoll_wait, printed as "label: n [data:events ...]".
@@ -35,7 +36,8 @@ static void wait_show(const char* label, int epfd, int max, int timeout) {
     return;
   }
   printf("%s: %d", label, n);
-  for (int i = 0; i < n; i++) printf(" %llu:%#x", (unsigned long long)evs[i].data.u64, evs[i].events);
+  for (int i = 0; i < n; i++)
+    printf(" %llu:%#x", (unsigned long long)evs[i].data.u64, evs[i].events);
   printf("\n");
 }
 
@@ -158,16 +160,19 @@ int main(void) {
 
   // wait errors.
   struct epoll_event out[4];
+  // Hostile values through volatile variables, so that the compiler does not object.
+  volatile int negative = -1, huge = 0x7fffffff;
+  struct epoll_event* volatile null_events = NULL;
   SHOW("maxevents 0", epoll_wait(ep, out, 0, 0));
-  SHOW("maxevents -1", epoll_wait(ep, out, -1, 0));
-  SHOW("maxevents too large", epoll_wait(ep, out, 0x7fffffff, 0));
-  SHOW("maxevents too large, bad epfd", epoll_wait(99, out, 0x7fffffff, 0));
+  SHOW("maxevents -1", epoll_wait(ep, out, negative, 0));
+  SHOW("maxevents too large", epoll_wait(ep, out, huge, 0));
+  SHOW("maxevents too large, bad epfd", epoll_wait(99, out, huge, 0));
   SHOW("bad epfd", epoll_wait(99, out, 4, 0));
   SHOW("not an epoll", epoll_wait(lt, out, 4, 0));
   SHOW("buffer beyond user space", epoll_wait(ep, (struct epoll_event*)0x7ffffffff000, 4, 0));
-  SHOW("NULL buffer, nothing ready", epoll_wait(ep, NULL, 4, 0));
+  SHOW("NULL buffer, nothing ready", epoll_wait(ep, null_events, 4, 0));
   bump(lt);
-  SHOW("NULL buffer, one ready", epoll_wait(ep, NULL, 4, 0));
+  SHOW("NULL buffer, one ready", epoll_wait(ep, null_events, 4, 0));
   wait_show("the event was kept", ep, 8, 0);
   drain(lt);
 
@@ -205,7 +210,8 @@ int main(void) {
     int r = epoll_ctl(chain[i], EPOLL_CTL_ADD, deep, &cev);
     printf("file under level %d: %d %s\n", i, r, r == 0 ? "" : guest_errno_name(errno));
   }
-  for (int i = 0; i < 10; i++) close(chain[i]);
+  for (int i = 0; i < 10; i++)
+    close(chain[i]);
   close(deep);
 
   // A registration is for the open file description and the descriptor number: it outlives
@@ -237,7 +243,8 @@ int main(void) {
   SHOW("epoll_pwait2 20ms", syscall(SYS_epoll_pwait2, ep, out, 4, &ts, NULL, 8));
   ts.tv_nsec = 1000000000;
   SHOW("epoll_pwait2 tv_nsec 1e9", syscall(SYS_epoll_pwait2, ep, out, 4, &ts, NULL, 8));
-  SHOW("epoll_pwait2 bad timeout pointer", syscall(SYS_epoll_pwait2, ep, out, 4, (void*)8, NULL, 8));
+  SHOW("epoll_pwait2 bad timeout pointer",
+       syscall(SYS_epoll_pwait2, ep, out, 4, (void*)8, NULL, 8));
   uint64_t raw = 0;
   SHOW("epoll_pwait sigsetsize 4", syscall(SYS_epoll_pwait, ep, out, 4, 0, &raw, 4));
   SHOW("epoll_pwait sigsetsize 4, maxevents 0", syscall(SYS_epoll_pwait, ep, out, 0, 0, &raw, 4));

@@ -185,7 +185,8 @@ int main(void) {
   ts.tv_nsec = 0;
   FD_ZERO(&rd);
   FD_SET(efd, &rd);
-  SHOW("pselect6 unblocking a pending signal", syscall(SYS_pselect6, efd + 1, &rd, NULL, NULL, &ts, &arg));
+  SHOW("pselect6 unblocking a pending signal",
+       syscall(SYS_pselect6, efd + 1, &rd, NULL, NULL, &ts, &arg));
   printf("handled %d, blocked again %d, time left in (4s, 5s]: %d\n", handled, blocked(SIGUSR1),
          ts.tv_sec == 4 || (ts.tv_sec == 5 && ts.tv_nsec == 0));
   arg.size = 4;

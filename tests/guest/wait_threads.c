@@ -1,11 +1,15 @@
 // Blocking never blocks the sentry: threads parked in futex, epoll_wait and nanosleep at
-// the same time, while the main thread keeps making syscalls; then EPOLLEXCLUSIVE, where
-// one event wakes only one of two threads waiting on different epoll instances.
+// the same time, while the main thread keeps making syscalls; EPOLLEXCLUSIVE, where one
+// event wakes only one of two threads waiting on different epoll instances; and waits whose
+// descriptor another thread closes (poll reports POLLNVAL, select skips it, epoll_wait keeps
+// its instance).
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/select.h>
 #include <sys/syscall.h>
 #include <time.h>
 
@@ -75,6 +79,46 @@ static void* exclusive_waiter(void* arg) {
   return NULL;
 }
 
+// Waits 300 ms on a descriptor main closes after 100 ms.
+static int closing_fd;
+static long closing_results[3];
+static short closing_revents;
+
+static void* poll_closing(void* arg) {
+  (void)arg;
+  struct pollfd p = {closing_fd, POLLIN, 0};
+  closing_results[0] = poll(&p, 1, 300);
+  closing_revents = p.revents;
+  return NULL;
+}
+
+static void* select_closing(void* arg) {
+  (void)arg;
+  fd_set rd;
+  FD_ZERO(&rd);
+  FD_SET(closing_fd, &rd);
+  struct timeval tv = {0, 300000};
+  closing_results[1] = select(closing_fd + 1, &rd, NULL, NULL, &tv);
+  return NULL;
+}
+
+static void* epoll_closing(void* arg) {
+  (void)arg;
+  struct epoll_event ev;
+  closing_results[2] = epoll_wait(closing_fd, &ev, 1, 300);
+  return NULL;
+}
+
+static void close_while_waiting(const char* label, void* (*fn)(void*), int fd) {
+  closing_fd = fd;
+  pthread_t th;
+  pthread_create(&th, NULL, fn, NULL);
+  sleep_ms(100);
+  close(fd);
+  pthread_join(th, NULL);
+  (void)label;
+}
+
 int main(void) {
   efd = eventfd(0, 0);
   ep = epoll_create1(0);
@@ -85,7 +129,8 @@ int main(void) {
   pthread_create(&t[0], NULL, in_futex, NULL);
   pthread_create(&t[1], NULL, in_epoll, NULL);
   pthread_create(&t[2], NULL, in_nanosleep, NULL);
-  while (atomic_load(&started) < 3) sched_yield();
+  while (atomic_load(&started) < 3)
+    sched_yield();
   // All three are (about to be) blocked; the main thread still runs and makes syscalls.
   long long t0 = now_ns();
   long calls = 0;
@@ -113,15 +158,25 @@ int main(void) {
     epoll_ctl(exclusive_eps[i], EPOLL_CTL_ADD, efd, &xev);
   }
   pthread_t x[2];
-  for (int i = 0; i < 2; i++) pthread_create(&x[i], NULL, exclusive_waiter, (void*)(intptr_t)i);
-  while (atomic_load(&ready_to_wait) < 2) sched_yield();
+  for (int i = 0; i < 2; i++)
+    pthread_create(&x[i], NULL, exclusive_waiter, (void*)(intptr_t)i);
+  while (atomic_load(&ready_to_wait) < 2)
+    sched_yield();
   sleep_ms(200);  // both are now blocked in epoll_wait
   write(efd, &one, sizeof one);
   sleep_ms(200);
   printf("woken by one event: %d\n", atomic_load(&woken));
-  for (int i = 0; i < 2; i++) pthread_join(x[i], NULL);
+  for (int i = 0; i < 2; i++)
+    pthread_join(x[i], NULL);
   printf("one returned the event, the other timed out: %d\n",
          exclusive_results[0] + exclusive_results[1] == 1 &&
              (exclusive_results[0] == 0 || exclusive_results[1] == 0));
+
+  close_while_waiting("poll", poll_closing, eventfd(0, 0));
+  printf("poll on a closed descriptor: %ld revents %#x\n", closing_results[0], closing_revents);
+  close_while_waiting("select", select_closing, eventfd(0, 0));
+  printf("select on a closed descriptor: %ld\n", closing_results[1]);
+  close_while_waiting("epoll_wait", epoll_closing, epoll_create1(0));
+  printf("epoll_wait on a closed instance: %ld\n", closing_results[2]);
   return 0;
 }

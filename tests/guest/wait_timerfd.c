@@ -22,7 +22,9 @@ static void sleep_ms(long ms) {
   nanosleep(&ts, NULL);
 }
 
-static long long ns(struct timespec t) { return t.tv_sec * 1000000000LL + t.tv_nsec; }
+static long long ns(struct timespec t) {
+  return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
 
 static struct itimerspec spec(long value_ms, long interval_ms) {
   struct itimerspec s = {{interval_ms / 1000, (interval_ms % 1000) * MS},
@@ -86,7 +88,8 @@ int main(void) {
   s = spec(2000, 0);
   timerfd_settime(fd, 0, &s, NULL);
   timerfd_gettime(fd, &cur);
-  printf("gettime in (1.5s, 2s]: %d\n", ns(cur.it_value) > 1500 * MS && ns(cur.it_value) <= 2000 * MS);
+  printf("gettime in (1.5s, 2s]: %d\n",
+         ns(cur.it_value) > 1500 * MS && ns(cur.it_value) <= 2000 * MS);
 
   // Unread expirations are dropped by a new setting.
   s = spec(10, 0);
@@ -119,14 +122,16 @@ int main(void) {
   SHOW("settime absolute past", timerfd_settime(fd, TFD_TIMER_ABSTIME, &s, NULL));
   SHOW("overruns", ticks(fd));
   timerfd_gettime(fd, &cur);
-  printf("next period in (0.4s, 0.5s]: %d\n", ns(cur.it_value) > 400 * MS && ns(cur.it_value) <= 500 * MS);
+  printf("next period in (0.4s, 0.5s]: %d\n",
+         ns(cur.it_value) > 400 * MS && ns(cur.it_value) <= 500 * MS);
   // Cancel-on-set is accepted for absolute realtime timers.
   clock_gettime(CLOCK_REALTIME, &now);
   long long soon = ns(now) + 20 * MS;
   s.it_interval.tv_sec = 0;
   s.it_value.tv_sec = soon / 1000000000LL;
   s.it_value.tv_nsec = soon % 1000000000LL;
-  SHOW("settime cancel-on-set", timerfd_settime(fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &s, NULL));
+  SHOW("settime cancel-on-set",
+       timerfd_settime(fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &s, NULL));
   SHOW("blocking read", ticks(fd));
   close(fd);
 
