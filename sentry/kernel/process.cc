@@ -167,12 +167,18 @@ void Kernel::finish_vfork(Task& child) {
 
 void Kernel::install_image(Task& t, NewImage image, const ExecRequest& request) {
   ThreadGroup& group = t.thread_group();
-  // Every other thread of the process ends; the exec'ing thread becomes the leader.
+  // Every other thread of the process ends now (the exec'ing thread is about to take the
+  // leader's id, so the old leader must be gone); their host threads die with the old host
+  // process below.
+  std::vector<Task*> others;
   for (Task* other : group.tasks()) {
-    if (other == &t || other->state() == Task::State::kDead) continue;
+    if (other != &t) others.push_back(other);
+  }
+  for (Task* other : others) {
     other->end_syscall();
     other->set_state(Task::State::kDead);
-    dead_.push_back(other);
+    std::erase(dead_, other);
+    reap(*other);
   }
   // The old image's host process goes, unless it is memory this task shared with another
   // process (a vfork child that execs leaves its parent's memory alone).
