@@ -23,6 +23,10 @@
 
 namespace ms::fs {
 
+// The kernel's O_LARGEFILE: every open on x86-64 has it (F_GETFL shows it), but the C
+// library defines O_LARGEFILE as 0 there.
+inline constexpr int kLargeFile = 0100000;
+
 // What mmap(2) maps for a file: a host fd the platform maps into the guest (tmpfs memfds,
 // confined host files), and the name /proc/PID/maps shows.
 struct MmapTarget {

@@ -58,7 +58,7 @@ std::shared_ptr<HostFile> HostFile::from_stdio(int fd, kernel::HostPoller& polle
                            : S_ISFIFO(st.st_mode) ? "pipe:[" + std::to_string(st.st_ino) + "]"
                                                   : "host:[" + std::to_string(fd) + "]";
   return std::shared_ptr<HostFile>(new HostFile(
-      std::move(own), flags & (O_ACCMODE | O_APPEND | O_LARGEFILE), poller, name, socket, tty));
+      std::move(own), flags & (O_ACCMODE | O_APPEND | kLargeFile), poller, name, socket, tty));
 }
 
 HostFile::HostFile(UniqueFd fd, int flags, kernel::HostPoller& poller, std::string name,

@@ -187,6 +187,12 @@ Result<FilePtr> Vfs::open_path(const Caller& c, const Path& p, const OpenHow& ho
   FilePtr file;
   switch (inode.type()) {
     case S_IFCHR: {
+      // A filesystem may open its own character files (the anonymous inodes behind /proc
+      // fd links); otherwise the device number decides, as on Linux.
+      if (auto own = inode.open(request); own || own.error() != Errno{ENXIO}) {
+        file = TRY(std::move(own));
+        break;
+      }
       const Stat st = TRY(inode.stat());
       file = TRY(devices_.open(st.rdev, request));
       break;

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "base/log.h"
+#include "sentry/kernel/proc_provider.h"
 #include "sentry/trace/crash_report.h"
 #include "sentry/trace/tracer.h"
 
@@ -56,7 +57,8 @@ Kernel::Kernel(std::unique_ptr<platform::Platform> platform, std::unique_ptr<Clo
     : platform_(std::move(platform)),
       clock_(std::move(clock)),
       options_(options),
-      vfs_(std::make_unique<fs::Vfs>(*clock_)) {
+      vfs_(std::make_unique<fs::Vfs>(*clock_)),
+      proc_info_(std::make_unique<ProcProvider>(*this)) {
   if (options_.strace_out != nullptr || options_.stats) {
     tracer_ = std::make_unique<trace::Tracer>(options_.strace_out, options_.stats);
   }
@@ -290,6 +292,7 @@ void Kernel::exit_task(Task& t, int exit_code) {
 
 void Kernel::exit_thread_group(ThreadGroup& group, int wait_status) {
   group.begin_exit(wait_status);
+  vfs_->locks().process_exited(group.tgid());
   for (Task* t : group.tasks()) {
     if (t->state() == Task::State::kDead) continue;
     t->end_syscall();

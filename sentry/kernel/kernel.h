@@ -11,6 +11,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "fs/procfs/provider.h"
 #include "fs/vfs.h"
 #include "sentry/kernel/clock.h"
 #include "sentry/kernel/host_poller.h"
@@ -60,6 +61,12 @@ class Kernel {
   uint64_t random_u64();
 
   Task* find_task(int tid);
+  // Every task, by tid (for /proc).
+  const std::map<int, std::unique_ptr<Task>>& tasks() const { return tasks_; }
+  // The pid most recently handed out.
+  int last_pid() const { return next_pid_ - 1; }
+  // What /proc says about processes.
+  const fs::ProcessInfoProvider& proc_info() const { return *proc_info_; }
   // Puts a woken task on the run queue.
   void make_runnable(Task& t);
 
@@ -90,6 +97,7 @@ class Kernel {
   TimerQueue timers_;
   HostPoller poller_;
   std::unique_ptr<fs::Vfs> vfs_;
+  std::unique_ptr<fs::ProcessInfoProvider> proc_info_;
   std::map<int, std::unique_ptr<Task>> tasks_;  // by tid
   std::unordered_map<int, Task*> by_host_tid_;
   std::unordered_map<int, std::shared_ptr<ThreadGroup>> groups_;  // by tgid

@@ -52,6 +52,18 @@ Result<uint64_t> PtraceAddressSpace::inject(uint64_t nr, uint64_t a0, uint64_t a
   return (*it)->inject(nr, {a0, a1, a2, a3, a4, a5});
 }
 
+Result<void> PtraceAddressSpace::scratch_copy(uint64_t addr, std::span<std::byte> buf, bool out) {
+  // Only the stub's scratch page: above the guest's range, so read()/write() refuse it.
+  const uint64_t page = stub_scratch(layout_);
+  if (addr < page || buf.size() > 4096 || addr - page > 4096 - buf.size()) return fail(EFAULT);
+  iovec local{buf.data(), buf.size()};
+  iovec remote{reinterpret_cast<void*>(addr), buf.size()};
+  const ssize_t n = out ? process_vm_writev(any_tid(), &local, 1, &remote, 1, 0)
+                        : process_vm_readv(any_tid(), &local, 1, &remote, 1, 0);
+  if (n != static_cast<ssize_t>(buf.size())) return fail(EFAULT);
+  return {};
+}
+
 Result<int> PtraceAddressSpace::transfer_fd(PtraceThread& via, int host_fd) {
   const uint64_t sequence = channel_.next_sequence++;
   {
@@ -81,9 +93,7 @@ Result<int> PtraceAddressSpace::transfer_fd(PtraceThread& via, int host_fd) {
   args.msg.msg_controllen = kControlLen;
   args.iov = iovec{reinterpret_cast<void*>(scratch + ScratchLayout::kPayload), sizeof(uint64_t)};
   for (int attempt = 0; attempt < kMaxStaleMessages; ++attempt) {
-    if (TRY(write(scratch, std::as_bytes(std::span(&args, 1)))) != sizeof(args)) {
-      return fail(EFAULT);
-    }
+    TRY(scratch_copy(scratch, std::as_writable_bytes(std::span(&args, 1)), /*out=*/true));
     TRY(via.inject(SYS_recvmsg, {kStubControlFd, scratch, MSG_DONTWAIT | MSG_CMSG_CLOEXEC, 0, 0,
                                  0}));
     struct {
@@ -91,7 +101,8 @@ Result<int> PtraceAddressSpace::transfer_fd(PtraceThread& via, int host_fd) {
       char pad[ScratchLayout::kControl - ScratchLayout::kPayload - sizeof(uint64_t)];
       alignas(cmsghdr) char control[kControlLen];
     } got{};
-    TRY(read(scratch + ScratchLayout::kPayload, std::as_writable_bytes(std::span(&got, 1))));
+    TRY(scratch_copy(scratch + ScratchLayout::kPayload, std::as_writable_bytes(std::span(&got, 1)),
+                     /*out=*/false));
     const auto* c = reinterpret_cast<const cmsghdr*>(got.control);
     int fd = -1;
     if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&

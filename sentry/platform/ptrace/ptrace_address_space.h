@@ -48,6 +48,8 @@ class PtraceAddressSpace final : public AddressSpace {
   // Guest addresses must stay below the stub; an attempt to touch it is refused.
   bool in_guest_range(uint64_t addr, uint64_t len) const;
   pid_t any_tid() const;
+  // Copies to (out) or from the stub's scratch page.
+  Result<void> scratch_copy(uint64_t addr, std::span<std::byte> buf, bool out);
   // Puts a duplicate of the sentry's host_fd into this space's host process; returns its
   // number there.
   Result<int> transfer_fd(PtraceThread& via, int host_fd);
