@@ -17,6 +17,18 @@ Result<size_t> transferred(ssize_t n) {
   return static_cast<size_t>(n);
 }
 
+// The kernel's struct termios (asm/termbits.h): what TCGETS/TCSETS move. glibc's struct
+// termios is larger (NCCS 32, speeds): using it would overrun the guest's buffer.
+struct KernelTermios {
+  uint32_t c_iflag;
+  uint32_t c_oflag;
+  uint32_t c_cflag;
+  uint32_t c_lflag;
+  uint8_t c_line;
+  uint8_t c_cc[19];
+};
+static_assert(sizeof(KernelTermios) == 36);
+
 Timestamp ts(const timespec& t) {
   return Timestamp{t.tv_sec, static_cast<uint32_t>(t.tv_nsec)};
 }
@@ -54,11 +66,12 @@ std::shared_ptr<HostFile> HostFile::from_stdio(int fd, kernel::HostPoller& polle
   }
   if (!own) own.reset(::fcntl(fd, F_DUPFD_CLOEXEC, 3));
   if (!own) return nullptr;
-  const std::string name = tty                    ? "/dev/pts/0"
-                           : S_ISFIFO(st.st_mode) ? "pipe:[" + std::to_string(st.st_ino) + "]"
-                                                  : "host:[" + std::to_string(fd) + "]";
-  return std::shared_ptr<HostFile>(new HostFile(
-      std::move(own), flags & (O_ACCMODE | O_APPEND | kLargeFile), poller, name, socket, tty));
+  const std::string name = tty ? "/dev/pts/0"
+                           : S_ISFIFO(st.st_mode)
+                               ? "pipe:[" + std::to_string(st.st_ino) + "]"
+                               : "host:[" + std::to_string(fd) + "]";
+  return std::shared_ptr<HostFile>(
+      new HostFile(std::move(own), flags & (O_ACCMODE | O_APPEND | kLargeFile), poller, name, socket, tty));
 }
 
 HostFile::HostFile(UniqueFd fd, int flags, kernel::HostPoller& poller, std::string name,
@@ -71,9 +84,7 @@ HostFile::HostFile(UniqueFd fd, int flags, kernel::HostPoller& poller, std::stri
       socket_(socket),
       tty_(tty) {}
 
-HostFile::~HostFile() {
-  poller_.disarm(fd_.get());
-}
+HostFile::~HostFile() { poller_.disarm(fd_.get()); }
 
 Result<size_t> HostFile::read(std::span<std::byte> dst) {
   if (socket_) return transferred(::recv(fd_.get(), dst.data(), dst.size(), MSG_DONTWAIT));
@@ -121,20 +132,14 @@ Result<Stat> HostFile::stat() {
 
 Result<uint64_t> HostFile::ioctl(uint32_t request, uint64_t arg, mm::GuestMemory& mem) {
   switch (request) {
-    case TCGETS:
-      return ioctl_out<termios>(fd_.get(), request, arg, mem);
+    case TCGETS: return ioctl_out<KernelTermios>(fd_.get(), request, arg, mem);
     case TCSETS:
     case TCSETSW:
-    case TCSETSF:
-      return ioctl_in<termios>(fd_.get(), request, arg, mem);
-    case TIOCGWINSZ:
-      return ioctl_out<winsize>(fd_.get(), request, arg, mem);
-    case TIOCSWINSZ:
-      return ioctl_in<winsize>(fd_.get(), request, arg, mem);
-    case FIONREAD:
-      return ioctl_out<int>(fd_.get(), request, arg, mem);
-    default:
-      return fail(ENOTTY);
+    case TCSETSF: return ioctl_in<KernelTermios>(fd_.get(), request, arg, mem);
+    case TIOCGWINSZ: return ioctl_out<winsize>(fd_.get(), request, arg, mem);
+    case TIOCSWINSZ: return ioctl_in<winsize>(fd_.get(), request, arg, mem);
+    case FIONREAD: return ioctl_out<int>(fd_.get(), request, arg, mem);
+    default: return fail(ENOTTY);
   }
 }
 
@@ -144,9 +149,7 @@ uint32_t HostFile::readiness() {
   return static_cast<uint32_t>(p.revents);
 }
 
-kernel::WaitQueue* HostFile::wait_queue() {
-  return &queue_;
-}
+kernel::WaitQueue* HostFile::wait_queue() { return &queue_; }
 
 void HostFile::on_wait(void* self, uint32_t events) {
   auto* file = static_cast<HostFile*>(self);

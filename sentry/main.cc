@@ -16,6 +16,7 @@
 #include "fs/host_file.h"
 #include "fs/permission.h"
 #include "sentry/kernel/exec.h"
+#include "sentry/kernel/host_signals.h"
 #include "sentry/kernel/kernel.h"
 #include "sentry/kernel/sandbox_fs.h"
 #include "sentry/kernel/thread_group.h"
@@ -124,6 +125,11 @@ int main(int argc, char** argv) {
                  "The guest's working directory (default: the current one when visible)");
   app.add_flag("--read-only-root", fs_options.read_only_root,
                "Make the guest's / read-only (no writable layer)");
+  std::string cpus = "auto";
+  app.add_option("--cpus", cpus,
+                 "auto: one CPU for the sentry and guest unless a guest runs threads; "
+                 "one: always one CPU; all: always every CPU")
+      ->check(CLI::IsMember({"auto", "one", "all"}));
   app.add_flag("--list-syscalls", list_syscalls,
                "Print the syscall table with each call's support status, as Markdown");
   try {
@@ -168,6 +174,9 @@ int main(int argc, char** argv) {
   ms::kernel::KernelOptions options;
   options.strace_out = strace ? trace_out : nullptr;
   options.stats = stats;
+  options.cpu_policy = cpus == "one"   ? ms::kernel::CpuPolicy::kSingle
+                       : cpus == "all" ? ms::kernel::CpuPolicy::kSpread
+                                       : ms::kernel::CpuPolicy::kAuto;
   ms::kernel::Kernel kernel(std::move(*platform), std::make_unique<ms::kernel::HostClock>(),
                             options);
 
@@ -190,9 +199,7 @@ int main(int argc, char** argv) {
     return image.error().program_missing ? kExitNotFound : kExitCannotExecute;
   }
 
-  ms::kernel::Task& init = kernel.create_init_task(std::move(image->thread));
-  init.set_mm(std::move(image->mm));
-  init.set_signal_handlers(std::make_shared<ms::kernel::SignalHandlers>());
+  ms::kernel::Task& init = kernel.create_init_task(std::move(*image));
   auto fds = std::make_shared<ms::fs::FdTable>();
   for (int fd = 0; fd < 3; ++fd) {
     if (auto f = ms::fs::HostFile::from_stdio(fd, kernel.poller())) {
@@ -203,6 +210,12 @@ int main(int argc, char** argv) {
   init.set_fs(std::move(*fs_context));
   ms::kernel::ThreadGroup& group = init.thread_group();
   group.creds() = creds;
+  group.creds().groups.resize(static_cast<size_t>(std::max(getgroups(0, nullptr), 0)));
+  if (!group.creds().groups.empty()) {
+    const int n =
+        getgroups(static_cast<int>(group.creds().groups.size()), group.creds().groups.data());
+    group.creds().groups.resize(static_cast<size_t>(std::max(n, 0)));
+  }
   for (int r = 0; r < RLIM_NLIMITS; ++r)
     getrlimit(r, &group.rlimits()[static_cast<size_t>(r)]);
   // The guest keeps the limits it was given; the sentry itself may need more descriptors
@@ -212,7 +225,7 @@ int main(int argc, char** argv) {
     nofile.rlim_cur = nofile.rlim_max;
     setrlimit(RLIMIT_NOFILE, &nofile);
   }
-  group.set_exe_path(image->exe_path);
   init.comm = command.front().substr(command.front().rfind('/') + 1).substr(0, 15);
+  ms::kernel::install_host_signal_forwarding();
   return kernel.run();
 }

@@ -116,7 +116,7 @@ std::string format_status(const ProcessStatus& st) {
   out += "CoreDumping:\t0\nTHP_enabled:\t1\nuntag_mask:\t0xffffffffffffffff\n";
   out += fmt::format("Threads:\t{}\nSigQ:\t0/{}\n", st.threads, st.sigq_limit);
   out += fmt::format("SigPnd:\t{:016x}\nShdPnd:\t{:016x}\nSigBlk:\t{:016x}\nSigIgn:\t{:016x}\n",
-                     st.sig_pending, 0, st.sig_blocked, st.sig_ignored);
+                     st.sig_pending, st.sig_shared_pending, st.sig_blocked, st.sig_ignored);
   out += fmt::format("SigCgt:\t{:016x}\n", st.sig_caught);
   const uint64_t cap = caps(c);
   out += fmt::format("CapInh:\t{:016x}\nCapPrm:\t{:016x}\nCapEff:\t{:016x}\nCapBnd:\t{:016x}\n", 0,
@@ -138,7 +138,7 @@ std::string format_stat(const ProcessStatus& st) {
       "{} 0 0 0 17 0 0 0 0 0 0 {} {} {} {} {} {} {} 0\n",
       st.tid, st.comm, st.state, st.ppid, st.pgid, st.sid, kFlags, st.utime_ticks, st.stime_ticks,
       st.threads, st.start_ticks, st.vm_size, st.vm_rss / 4096, ~0ULL, st.start_code, st.end_code,
-      st.start_stack, st.sig_pending, st.sig_blocked, st.sig_ignored, st.sig_caught, st.start_data,
+      st.start_stack, st.sig_pending | st.sig_shared_pending, st.sig_blocked, st.sig_ignored, st.sig_caught, st.start_data,
       st.end_data, st.start_brk, st.arg_start, st.arg_end, st.env_start, st.env_end);
 }
 

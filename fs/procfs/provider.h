@@ -32,7 +32,8 @@ struct ProcessStatus {
   uint64_t vm_data = 0;  // private writable, not stack
   uint64_t vm_stack = 0;
   uint64_t vm_exe = 0;  // the executable's mappings
-  uint64_t sig_pending = 0;
+  uint64_t sig_pending = 0;         // this thread's
+  uint64_t sig_shared_pending = 0;  // the process's
   uint64_t sig_blocked = 0;
   uint64_t sig_ignored = 0;
   uint64_t sig_caught = 0;

@@ -59,9 +59,9 @@ std::optional<fs::ProcessStatus> ProcProvider::status(int tid) const {
   fs::ProcessStatus st;
   st.tid = t->tid();
   st.tgid = t->pid();
-  st.ppid = g.parent_tgid();
-  // Process groups and sessions are not tracked yet: every process leads its own.
-  st.pgid = st.sid = t->pid();
+  st.ppid = g.parent() != nullptr ? g.parent()->tgid() : 0;
+  st.pgid = g.pgid();
+  st.sid = g.sid();
   st.comm = t->comm;
   switch (t->state()) {
     case Task::State::kParked:
@@ -89,6 +89,12 @@ std::optional<fs::ProcessStatus> ProcProvider::status(int tid) const {
     }
   });
   st.vm_rss = resident_bytes(t->thread().host_tid());
+  // CPU time in clock ticks (100 per second), as the host counted the thread's.
+  const platform::HostUsage usage = t->thread().usage(/*whole_process=*/t->tid() == t->pid());
+  st.utime_ticks = usage.user_ns / 10'000'000;
+  st.stime_ticks = usage.system_ns / 10'000'000;
+  st.sig_pending = t->pending().set().bits();
+  st.sig_shared_pending = g.shared_pending().set().bits();
   st.sig_blocked = t->signal_mask().bits();
   for (int sig = 1; sig <= kNumSignals; ++sig) {
     const uint64_t handler = t->signal_handlers()[sig].handler;

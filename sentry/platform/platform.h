@@ -3,6 +3,7 @@
 #pragma once
 
 #include <signal.h>
+#include <sys/time.h>
 #include <sys/user.h>
 
 #include <cstdint>
@@ -43,6 +44,13 @@ struct Stop {
   StopKind kind = StopKind::kSyscall;
   siginfo_t info{};     // kFault: the host's siginfo
   int wait_status = 0;  // kExited: the raw wait status
+};
+
+// CPU time and peak memory of a host process, for getrusage and wait4.
+struct HostUsage {
+  int64_t user_ns = 0;
+  int64_t system_ns = 0;
+  uint64_t max_rss_kb = 0;
 };
 
 class AddressSpace {
@@ -95,6 +103,15 @@ class Thread {
   virtual void exit_thread() = 0;
   // Kills every host thread sharing this thread's host process.
   virtual void kill_process() = 0;
+  // What this thread's host process (or only this thread) has used so far.
+  virtual HostUsage usage(bool whole_process) const = 0;
+  // The host CPU that last ran this thread.
+  virtual unsigned last_cpu() const = 0;
+  // setitimer(2) on the host process for ITIMER_VIRTUAL/ITIMER_PROF: the host counts the CPU
+  // time guest code uses and raises SIGVTALRM/SIGPROF, reported as kFault stops with
+  // si_code SI_KERNEL. `value` nullptr only reads. Returns the previous setting. The thread
+  // must be stopped.
+  virtual Result<itimerval> cpu_timer(int which, const itimerval* value) = 0;
 };
 
 struct Event {
@@ -116,10 +133,16 @@ class Platform {
   // it into the parent's host thread group, as guest threads are.
   virtual Result<std::unique_ptr<Thread>> clone_vm(Thread& parent, bool thread_group) = 0;
 
+  // Keeps the sentry and every guest thread on one CPU (true) or lets them spread over all
+  // the host's CPUs (false). A trap is a wake-up between sentry and guest: on one CPU it
+  // costs about half of a cross-CPU one, but guest threads then cannot run in parallel.
+  virtual void set_single_cpu(bool single) = 0;
+
   // The next stop of any thread, without blocking; nullopt when none is pending.
   virtual std::optional<Event> poll() = 0;
-  // Blocks until the next stop of any thread.
-  virtual Event wait() = 0;
+  // Blocks until the next stop of any thread; nullopt when a host signal interrupted the
+  // wait (the caller checks why and waits again).
+  virtual std::optional<Event> wait() = 0;
   // A host fd that becomes readable when a stop may be pending, for an event loop that also
   // waits on other fds. After it fires: clear_notify(), then poll() until nullopt.
   virtual int notify_fd() const = 0;

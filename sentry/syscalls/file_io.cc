@@ -7,6 +7,7 @@
 
 #include "sentry/kernel/kernel.h"
 #include "sentry/kernel/task.h"
+#include "sentry/kernel/thread_group.h"
 
 namespace ms::sys {
 namespace {
@@ -60,6 +61,11 @@ class RangeCursor {
 
 }  // namespace
 
+void raise_sigpipe(kernel::Task& t) {
+  t.kernel().send_signal(
+      t, kernel::user_siginfo(SIGPIPE, SI_USER, t.pid(), t.thread_group().creds().ruid));
+}
+
 SysRet read_to_guest(kernel::Task& t, fs::FileDescription& file, std::span<const GuestRange> dst,
                      std::optional<uint64_t> offset, bool nowait) {
   const uint64_t total = total_length(dst);
@@ -106,8 +112,7 @@ SysRet write_from_guest(kernel::Task& t, fs::FileDescription& file, std::span<co
     auto n =
         offset ? file.pwrite(buf.first(gathered), *offset + done) : file.write(buf.first(gathered));
     if (!n) {
-      // EPIPE: SIGPIPE is raised by the signal layer (Kernel's signal delivery, with the
-      // lead's signal work); the write itself fails with EPIPE either way.
+      if (n.error() == Errno{EPIPE}) raise_sigpipe(t);
       if (n.error() != Errno{EAGAIN}) return done > 0 ? SysRet(done) : SysRet(n);
       if (file.nonblocking() || nowait) return done > 0 ? SysRet(done) : fail(EAGAIN);
       t.syscall_progress = done;

@@ -4,10 +4,12 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 
+#include "fs/host_file.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/thread_group.h"
 #include "sentry/syscalls/handlers.h"
 #include "sentry/syscalls/path_args.h"
+#include "sentry/syscalls/tty_job_control.h"
 
 namespace ms::sys {
 namespace {
@@ -127,6 +129,9 @@ SysRet sys_ioctl(kernel::Task& t, const SyscallArgs& a) {
       }
       return fail(ENOTTY);
     default:
+      if (auto* host = dynamic_cast<fs::HostFile*>(file.get()); host != nullptr && host->is_tty()) {
+        if (auto r = tty_job_control(t, request, arg)) return *r;
+      }
       return file->ioctl(request, arg, t.mm());
   }
 }

@@ -37,6 +37,11 @@ class PtraceAddressSpace final : public AddressSpace {
   Result<size_t> write(uint64_t addr, std::span<const std::byte> src) override;
   Result<void> write_force(uint64_t addr, std::span<const std::byte> src) override;
 
+  // The stub's scratch page, outside the guest's range, for injected syscalls' arguments.
+  Result<void> write_scratch(uint64_t offset, std::span<const std::byte> src);
+  Result<void> read_scratch(uint64_t offset, std::span<std::byte> dst);
+  uint64_t scratch_address(uint64_t offset) const;
+
   // Threads register themselves so that injections can use any stopped one.
   void attach(PtraceThread* thread);
   void detach(PtraceThread* thread);
@@ -48,8 +53,6 @@ class PtraceAddressSpace final : public AddressSpace {
   // Guest addresses must stay below the stub; an attempt to touch it is refused.
   bool in_guest_range(uint64_t addr, uint64_t len) const;
   pid_t any_tid() const;
-  // Copies to (out) or from the stub's scratch page.
-  Result<void> scratch_copy(uint64_t addr, std::span<std::byte> buf, bool out);
   // Puts a duplicate of the sentry's host_fd into this space's host process; returns its
   // number there.
   Result<int> transfer_fd(PtraceThread& via, int host_fd);
