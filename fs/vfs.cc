@@ -27,7 +27,7 @@ const InternalFs& Vfs::internal_fs(const std::string& type, uint64_t magic) {
   auto it = internal_.find(type);
   if (it != internal_.end()) return it->second;
   auto sb = std::make_shared<Superblock>(type, magic, allocate_anon_dev(), clock_);
-  auto mnt = std::make_shared<Mount>(0, sb, nullptr, MS_NOEXEC | MS_NOSUID | MS_NODEV, type);
+  auto mnt = std::make_shared<Mount>(0, sb, nullptr, MS_NOEXEC | MS_NOSUID, type);
   return internal_.emplace(type, InternalFs{std::move(sb), std::move(mnt)}).first->second;
 }
 

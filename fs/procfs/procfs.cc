@@ -152,6 +152,14 @@ class ProcDir : public ProcInode {
   }
 
   Result<std::shared_ptr<FileDescription>> open(const OpenRequest& request) override;
+  // Only the kernel makes names here: procfs lookups fail outright for the others, so
+  // creating one is ENOENT rather than a permission error.
+  Result<InodePtr> create(std::string_view /*name*/, const NewNode& /*node*/) override {
+    return fail(ENOENT);
+  }
+  Result<void> link(std::string_view /*name*/, const InodePtr& /*target*/) override {
+    return fail(ENOENT);
+  }
 
  protected:
   virtual std::vector<ProcEntry> entries() const = 0;
