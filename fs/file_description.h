@@ -67,8 +67,9 @@ class FileDescription : public std::enable_shared_from_this<FileDescription> {
   // so that the host refuses a later mprotect(PROT_WRITE) on a shared mapping.
   virtual Result<MmapTarget> mmap_target(bool shared_write);
 
-  // Which poll events (POLLIN, POLLOUT, POLLHUP, ...) hold now.
-  virtual uint32_t readiness() { return POLLIN | POLLOUT; }
+  // Which poll events (POLLIN, POLLOUT, POLLHUP, ...) hold now; by default a file is
+  // always ready (Linux's DEFAULT_POLLMASK).
+  virtual uint32_t readiness() { return POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM; }
   // Notified whenever readiness() may have changed; nullptr if it never changes.
   virtual kernel::WaitQueue* wait_queue() { return nullptr; }
 

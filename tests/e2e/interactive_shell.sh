@@ -30,7 +30,7 @@ start=$(date +%s)
 tmux send-keys -t "$session" C-c
 tmux send-keys -t "$session" 'echo after-interrupt' Enter
 wait_for 'after-interrupt' 5 && pass "Ctrl-C interrupts sleep" || fail "Ctrl-C: $(screen | tail -3)"
-[ $(($(date +%s) - start)) -lt 5 ] && ! screen | grep -q slept-through &&
+[ $(($(date +%s) - start)) -lt 5 ] && ! screen | grep -qx slept-through &&
   pass "sleep did not run to the end" || fail "sleep was not interrupted"
 tmux send-keys -t "$session" 'exit 3' Enter
 for _ in $(seq 100); do
