@@ -24,6 +24,10 @@
 
 namespace ms::fs {
 
+// The kernel's O_LARGEFILE: every open on x86-64 has it (F_GETFL shows it), but the C
+// library defines O_LARGEFILE as 0 there.
+inline constexpr int kLargeFile = 0100000;
+
 // What mmap(2) maps for a file: a host fd the platform maps into the guest (tmpfs memfds,
 // confined host files), and the name /proc/PID/maps shows.
 struct MmapTarget {
@@ -64,8 +68,9 @@ class FileDescription : public std::enable_shared_from_this<FileDescription> {
   // so that the host refuses a later mprotect(PROT_WRITE) on a shared mapping.
   virtual Result<MmapTarget> mmap_target(bool shared_write);
 
-  // Which poll events (POLLIN, POLLOUT, POLLHUP, ...) hold now.
-  virtual uint32_t readiness() { return POLLIN | POLLOUT; }
+  // Which poll events (POLLIN, POLLOUT, POLLHUP, ...) hold now; by default a file is
+  // always ready (Linux's DEFAULT_POLLMASK).
+  virtual uint32_t readiness() { return POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM; }
   // Notified whenever readiness() may have changed; nullptr if it never changes.
   virtual kernel::WaitQueue* wait_queue() { return nullptr; }
   // Whether the file can be polled (Linux's file_can_poll(): it has a poll method). epoll

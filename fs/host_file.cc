@@ -80,7 +80,7 @@ std::shared_ptr<HostFile> HostFile::from_stdio(int fd, kernel::HostPoller& polle
                                                   : "host:[" + std::to_string(fd) + "]";
   const bool pollable = host_pollable(own.get());
   return std::shared_ptr<HostFile>(new HostFile(std::move(own),
-                                                flags & (O_ACCMODE | O_APPEND | O_LARGEFILE),
+                                                flags & (O_ACCMODE | O_APPEND | kLargeFile),
                                                 poller, name, socket, tty, pollable));
 }
 
@@ -95,9 +95,7 @@ HostFile::HostFile(UniqueFd fd, int flags, kernel::HostPoller& poller, std::stri
       tty_(tty),
       pollable_(pollable) {}
 
-HostFile::~HostFile() {
-  poller_.disarm(fd_.get());
-}
+HostFile::~HostFile() { poller_.disarm(fd_.get()); }
 
 Result<size_t> HostFile::read(std::span<std::byte> dst) {
   if (socket_) return transferred(::recv(fd_.get(), dst.data(), dst.size(), MSG_DONTWAIT));
@@ -166,9 +164,7 @@ uint32_t HostFile::readiness() {
   return static_cast<uint32_t>(p.revents);
 }
 
-kernel::WaitQueue* HostFile::wait_queue() {
-  return &queue_;
-}
+kernel::WaitQueue* HostFile::wait_queue() { return &queue_; }
 
 void HostFile::on_wait(void* self, uint32_t events) {
   auto* file = static_cast<HostFile*>(self);

@@ -27,7 +27,7 @@ const InternalFs& Vfs::internal_fs(const std::string& type, uint64_t magic) {
   auto it = internal_.find(type);
   if (it != internal_.end()) return it->second;
   auto sb = std::make_shared<Superblock>(type, magic, allocate_anon_dev(), clock_);
-  auto mnt = std::make_shared<Mount>(0, sb, nullptr, MS_NOEXEC | MS_NOSUID | MS_NODEV, type);
+  auto mnt = std::make_shared<Mount>(0, sb, nullptr, MS_NOEXEC | MS_NOSUID, type);
   return internal_.emplace(type, InternalFs{std::move(sb), std::move(mnt)}).first->second;
 }
 
@@ -187,6 +187,12 @@ Result<FilePtr> Vfs::open_path(const Caller& c, const Path& p, const OpenHow& ho
   FilePtr file;
   switch (inode.type()) {
     case S_IFCHR: {
+      // A filesystem may open its own character files (the anonymous inodes behind /proc
+      // fd links); otherwise the device number decides, as on Linux.
+      if (auto own = inode.open(request); own || own.error() != Errno{ENXIO}) {
+        file = TRY(std::move(own));
+        break;
+      }
       const Stat st = TRY(inode.stat());
       file = TRY(devices_.open(st.rdev, request));
       break;

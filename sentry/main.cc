@@ -113,11 +113,6 @@ int main(int argc, char** argv) {
                                                                       : std::string();
       });
   app.add_flag("--clear-env", clear_env, "Start the guest with an empty environment");
-  std::string cpus = "auto";
-  app.add_option("--cpus", cpus,
-                 "auto: one CPU for the sentry and guest unless a guest runs threads; "
-                 "one: always one CPU; all: always every CPU")
-      ->check(CLI::IsMember({"auto", "one", "all"}));
   app.add_option("--rootfs", fs_options.rootfs,
                  "Host directory to show as the guest's / (read-only, under an in-memory "
                  "writable layer; default /)");
@@ -130,6 +125,11 @@ int main(int argc, char** argv) {
                  "The guest's working directory (default: the current one when visible)");
   app.add_flag("--read-only-root", fs_options.read_only_root,
                "Make the guest's / read-only (no writable layer)");
+  std::string cpus = "auto";
+  app.add_option("--cpus", cpus,
+                 "auto: one CPU for the sentry and guest unless a guest runs threads; "
+                 "one: always one CPU; all: always every CPU")
+      ->check(CLI::IsMember({"auto", "one", "all"}));
   app.add_flag("--list-syscalls", list_syscalls,
                "Print the syscall table with each call's support status, as Markdown");
   try {

@@ -45,7 +45,7 @@ std::expected<OpenedFile, ExecError> open_executable(Kernel& kernel, const fs::C
   if (!found) return exec_error(errno_value(found.error()));
   if (found->inode().is_dir()) return exec_error(EACCES, "is a directory");
   if (!found->inode().is_reg()) return exec_error(EACCES, "not a regular file");
-  auto file = vfs.open_path(c, *found, fs::OpenHow{.flags = O_RDONLY | O_LARGEFILE, .exec = true});
+  auto file = vfs.open_path(c, *found, fs::OpenHow{.flags = O_RDONLY | fs::kLargeFile, .exec = true});
   if (!file) return exec_error(errno_value(file.error()));
   auto st = (*file)->stat();
   if (!st) return exec_error(errno_value(st.error()));
@@ -266,6 +266,11 @@ std::expected<NewImage, ExecError> load_image(Kernel& kernel, const ExecRequest&
   auto stack = loader::build_initial_stack(sr);
   if (!stack) return std::unexpected(ExecError{E2BIG, stack.error()});
   if (auto r = mm->copy_out(stack->base, stack->bytes); !r) return fail_with(r.error());
+  layout.arg_start = stack->argv_start;
+  layout.arg_end = stack->argv_end;
+  layout.env_start = stack->envp_start;
+  layout.env_end = stack->envp_end;
+  mm->set_layout(layout);
 
   auto regs = (*thread)->regs();
   if (!regs) return fail_with(regs.error());

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "base/log.h"
+#include "sentry/kernel/proc_provider.h"
 #include "sentry/kernel/host_signals.h"
 #include "sentry/trace/crash_report.h"
 #include "sentry/trace/tracer.h"
@@ -41,7 +42,8 @@ Kernel::Kernel(std::unique_ptr<platform::Platform> platform, std::unique_ptr<Clo
     : platform_(std::move(platform)),
       clock_(std::move(clock)),
       options_(options),
-      vfs_(std::make_unique<fs::Vfs>(*clock_)) {
+      vfs_(std::make_unique<fs::Vfs>(*clock_)),
+      proc_info_(std::make_unique<ProcProvider>(*this)) {
   if (options_.strace_out != nullptr || options_.stats) {
     tracer_ = std::make_unique<trace::Tracer>(options_.strace_out, options_.stats);
   }

@@ -13,6 +13,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "fs/procfs/provider.h"
 #include "fs/vfs.h"
 #include "sentry/kernel/clock.h"
 #include "sentry/kernel/exec.h"
@@ -84,6 +85,12 @@ class Kernel {
   std::span<std::byte> scratch(size_t len);
 
   Task* find_task(int tid);
+  // Every task, by tid (for /proc).
+  const std::map<int, std::unique_ptr<Task>>& tasks() const { return tasks_; }
+  // The pid most recently handed out.
+  int last_pid() const { return next_pid_ - 1; }
+  // What /proc says about processes.
+  const fs::ProcessInfoProvider& proc_info() const { return *proc_info_; }
   ThreadGroup* find_process(int tgid);
   // Every process, for kill(-1) and process-group operations.
   std::vector<ThreadGroup*> processes();
@@ -167,8 +174,9 @@ class Kernel {
   std::unique_ptr<trace::Tracer> tracer_;
   TimerQueue timers_;
   HostPoller poller_;
-  FutexTable futexes_;
   std::unique_ptr<fs::Vfs> vfs_;
+  std::unique_ptr<fs::ProcessInfoProvider> proc_info_;
+  FutexTable futexes_;
   std::map<int, std::unique_ptr<Task>> tasks_;  // by tid
   std::unordered_map<int, Task*> by_host_tid_;
   std::map<int, std::shared_ptr<ThreadGroup>> groups_;  // by tgid, zombies included

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "base/log.h"
+#include "fs/locks.h"
 #include "sentry/kernel/kernel.h"
 
 namespace ms::kernel {
@@ -70,6 +71,7 @@ Result<int> Kernel::clone_task(Task& parent, const CloneArgs& args) {
   c.set_mm((flags & CLONE_VM) != 0 ? parent.mm_ptr()
                                    : parent.mm().fork(c.thread().address_space()));
   c.set_fds((flags & CLONE_FILES) != 0 ? parent.fds_ptr() : parent.fds().clone());
+  c.set_fs((flags & CLONE_FS) != 0 ? parent.fs_ptr() : parent.fs().clone());
   c.set_signal_handlers((flags & CLONE_SIGHAND) != 0
                             ? parent.signal_handlers_ptr()
                             : std::make_shared<SignalHandlers>(parent.signal_handlers()));
@@ -212,7 +214,12 @@ void Kernel::install_image(Task& t, NewImage image, const ExecRequest& request) 
   }
   // Files: an fd table shared with another process is unshared first, then close-on-exec.
   if (t.fds_ptr().use_count() > 1) t.set_fds(t.fds().clone());
-  t.fds().close_on_exec();
+  for (const auto& file : t.fds().close_on_exec()) {
+    // Closing a descriptor drops the process's record locks on its file.
+    if (fs::Inode* inode = file->inode(); inode != nullptr && inode->has_locks()) {
+      inode->locks().release(fs::LockOwner::process(t.pid()));
+    }
+  }
   // Caught signals revert to their default; ignored ones stay ignored.
   auto handlers = std::make_shared<SignalHandlers>(t.signal_handlers());
   for (auto& action : handlers->actions) {
@@ -250,6 +257,7 @@ void Kernel::exit_task(Task& t, int exit_code) {
 void Kernel::exit_thread_group(ThreadGroup& group, int wait_status) {
   if (group.zombie()) return;
   group.begin_exit(wait_status);
+  vfs_->locks().process_exited(group.tgid());
   if (Task* any = group.leader(); any != nullptr && any->state() != Task::State::kDead) {
     group.usage() += to_usage(any->thread().usage(true));
   }

@@ -8,11 +8,15 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "fs/devfs/devfs.h"
+#include "fs/host_file.h"
 #include "fs/hostfs/hostfs.h"
 #include "fs/mount_spec.h"
 #include "fs/overlay/overlay.h"
+#include "fs/procfs/procfs.h"
 #include "fs/tmpfs/tmpfs.h"
 #include "sentry/kernel/kernel.h"
+#include "sentry/kernel/uts.h"
 
 namespace ms::kernel {
 namespace {
@@ -54,6 +58,21 @@ Result<fs::Path> make_dirs(fs::Vfs& vfs, const fs::Caller& c, const std::string&
   return cur;
 }
 
+// /dev/tty and /dev/console: the terminal minisentry runs in, if any (ENXIO otherwise, as for a
+// process without a controlling terminal).
+void register_terminal(Kernel& kernel) {
+  auto open_tty =
+      [&kernel](const fs::OpenRequest& /*r*/) -> Result<std::shared_ptr<fs::FileDescription>> {
+    UniqueFd tty(::open("/dev/tty", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
+    if (!tty) return fail(ENXIO);
+    auto file = fs::HostFile::from_stdio(tty.get(), kernel.poller());
+    if (!file) return fail(ENXIO);
+    return file;
+  };
+  kernel.vfs().devices().add(5, 0, open_tty);
+  kernel.vfs().devices().add(5, 1, open_tty);
+}
+
 }  // namespace
 
 std::expected<std::shared_ptr<fs::FsContext>, std::string> setup_filesystem(
@@ -78,6 +97,22 @@ std::expected<std::shared_ptr<fs::FsContext>, std::string> setup_filesystem(
     return *at;
   };
 
+  {
+    auto at = mount_point("/proc");
+    if (!at) return Error(at.error());
+    auto proc = fs::make_procfs(vfs, kernel.proc_info(),
+                                fs::UtsFacts{kHostname, kRelease, kSysname, kVersion});
+    vfs.mounts().mount(*at, proc.sb, proc.root, MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME,
+                       "proc");
+  }
+  {
+    auto at = mount_point("/dev");
+    if (!at) return Error(at.error());
+    fs::register_memory_devices(vfs.devices());
+    register_terminal(kernel);
+    auto dev = fs::make_devfs(vfs);
+    vfs.mounts().mount(*at, dev.sb, dev.root, MS_NOSUID | MS_RELATIME, "devtmpfs");
+  }
   {
     auto at = mount_point("/dev/shm");
     if (!at) return Error(at.error());

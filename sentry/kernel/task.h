@@ -110,15 +110,14 @@ class Task {
   bool signal_pending() const;
   // Progress a handler keeps across reruns (e.g. bytes already written).
   uint64_t syscall_progress = 0;
+  // An object a handler keeps across reruns (a FIFO end waiting for its partner); dropped,
+  // and so released, when the syscall ends.
+  std::shared_ptr<void> syscall_state;
   // This task's registration while it waits on a futex.
   FutexWaiter& futex_waiter() { return futex_waiter_; }
 
   // rt_sigreturn set every register: the syscall's result must not overwrite rax.
   bool regs_restored = false;
-
-  // An object a handler keeps across reruns (a FIFO end waiting for its partner); dropped,
-  // and so released, when the syscall ends.
-  std::shared_ptr<void> syscall_state;
 
   // --- For the event loop ---------------------------------------------------------------
   // Makes a parked task runnable.

@@ -26,6 +26,11 @@ struct AddressLayout {
   uint64_t stack_top = 0;
   uint64_t stack_bottom = 0;
   uint64_t brk_start = 0;
+  // Where exec put the argument and environment strings (/proc/PID/cmdline, environ).
+  uint64_t arg_start = 0;
+  uint64_t arg_end = 0;
+  uint64_t env_start = 0;
+  uint64_t env_end = 0;
 };
 
 class MemoryManager final : public GuestMemory {

@@ -8,8 +8,8 @@
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/thread_group.h"
 #include "sentry/syscalls/handlers.h"
-#include "sentry/syscalls/tty_job_control.h"
 #include "sentry/syscalls/path_args.h"
+#include "sentry/syscalls/tty_job_control.h"
 
 namespace ms::sys {
 namespace {

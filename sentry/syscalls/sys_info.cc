@@ -6,6 +6,7 @@
 
 #include "sentry/kernel/kernel.h"
 #include "sentry/kernel/task.h"
+#include "sentry/kernel/uts.h"
 #include "sentry/syscalls/file_io.h"
 #include "sentry/syscalls/handlers.h"
 
@@ -20,12 +21,12 @@ void set_field(char (&field)[65], const char* value) {
 
 SysRet sys_uname(kernel::Task& t, const SyscallArgs& a) {
   utsname u{};
-  set_field(u.sysname, "Linux");
-  set_field(u.nodename, "minisentry");
-  set_field(u.release, "6.1.0-minisentry");
-  set_field(u.version, "#1 SMP PREEMPT_DYNAMIC minisentry");
-  set_field(u.machine, "x86_64");
-  set_field(u.domainname, "(none)");
+  set_field(u.sysname, kernel::kSysname);
+  set_field(u.nodename, kernel::kHostname);
+  set_field(u.release, kernel::kRelease);
+  set_field(u.version, kernel::kVersion);
+  set_field(u.machine, kernel::kMachine);
+  set_field(u.domainname, kernel::kDomainname);
   TRY(t.mm().write(mm::GuestPtr<utsname>(a[0]), u));
   return 0;
 }

@@ -42,7 +42,7 @@ SysRet sys_memfd_create(kernel::Task& t, const SyscallArgs& a) {
   const fs::Path path = vfs.detached(memfs, inode, "/memfd:" + *name);
   path.dentry->unhash();  // never had a name: "(deleted)"
   const fs::Caller c = caller(t);
-  auto file = TRY(inode->open(fs::OpenRequest{O_RDWR | O_LARGEFILE, path, c}));
+  auto file = TRY(inode->open(fs::OpenRequest{O_RDWR | fs::kLargeFile, path, c}));
   return TRY(t.fds().install(std::move(file), (flags & MFD_CLOEXEC) != 0, 0, limit));
 }
 

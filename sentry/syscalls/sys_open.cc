@@ -17,7 +17,7 @@ namespace {
 constexpr uint64_t kTmpFile = 020000000;  // __O_TMPFILE, without O_DIRECTORY
 constexpr uint64_t kValidOpenFlags = O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND |
                                      O_NONBLOCK | O_DSYNC | O_SYNC | O_ASYNC | O_DIRECT |
-                                     O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME |
+                                     fs::kLargeFile | O_DIRECTORY | O_NOFOLLOW | O_NOATIME |
                                      O_CLOEXEC | O_PATH | kTmpFile;
 constexpr uint64_t kPathFlags = O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC;
 constexpr uint64_t kValidResolve = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS |
@@ -62,7 +62,7 @@ Result<fs::OpenHow> build_open_flags(uint64_t flags, uint64_t mode, uint64_t res
 // ignored unless creating, and O_PATH keeps only the flags it allows.
 Result<fs::OpenHow> legacy_how(uint64_t flags, uint64_t mode) {
   flags &= kValidOpenFlags;
-  flags |= O_LARGEFILE;
+  flags |= fs::kLargeFile;
   if ((flags & O_PATH) != 0) flags &= kPathFlags;
   return build_open_flags(flags, will_create(flags) ? mode & 07777 : 0, 0);
 }
@@ -130,7 +130,7 @@ SysRet sys_openat2(kernel::Task& t, const SyscallArgs& a) {
     }
   }
   uint64_t flags = how.flags;
-  if ((flags & O_PATH) == 0) flags |= O_LARGEFILE;
+  if ((flags & O_PATH) == 0) flags |= fs::kLargeFile;
   return do_open(t, static_cast<int>(a[0]), a[1], build_open_flags(flags, how.mode, how.resolve),
                  (how.flags & O_CLOEXEC) != 0);
 }

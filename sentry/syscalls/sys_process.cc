@@ -82,6 +82,8 @@ SysRet do_execve(kernel::Task& t, uint64_t path_addr, uint64_t argv_addr, uint64
   request.argv = TRY(copy_in_string_array(t.mm(), argv_addr, budget));
   request.envp = TRY(copy_in_string_array(t.mm(), envp_addr, budget));
   if (request.path.empty()) return fail(ENOENT);
+  request.fs = &t.fs();
+  request.pid = t.pid();
   auto image = kernel::load_image(t.kernel(), request, t.thread_group().creds());
   if (!image) return fail(image.error().err);
   t.kernel().install_image(t, std::move(*image), request);

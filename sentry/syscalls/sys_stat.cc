@@ -87,7 +87,9 @@ SysRet sys_lstat(kernel::Task& t, const SyscallArgs& a) {
 
 SysRet sys_newfstatat(kernel::Task& t, const SyscallArgs& a) {
   const int flags = static_cast<int>(a[3]);
-  if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH)) != 0) {
+  // The AT_STATX_* sync flags are accepted (and mean nothing here) as in vfs_statx().
+  if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE)) !=
+      0) {
     return fail(EINVAL);
   }
   return stat_at(t, static_cast<int>(a[0]), a[1], a[2], flags);
