@@ -119,6 +119,9 @@ class Kernel {
   void send_signal(Task& t, const siginfo_t& info);
   // A synchronous fault the guest raised: delivered even if blocked or ignored (then fatal).
   void force_signal(Task& t, const siginfo_t& info);
+  // Takes the next signal among `allowed` for t: its own first, then its process's
+  // (dequeue_signal). A POSIX timer's signal carries the overruns counted while it waited.
+  std::optional<siginfo_t> dequeue_signal(Task& t, SigSet allowed);
   // Runs handlers or default actions for t's deliverable signals before it returns to the
   // guest. False when t must not run guest code now (it died or its process stopped).
   bool deliver_signals(Task& t);

@@ -64,13 +64,6 @@ Layout layout_of(int sig, int code) {
   return Layout::kKill;
 }
 
-std::optional<siginfo_t> dequeue(Task& t, SigSet mask) {
-  if (auto sig = t.pending().next(mask)) return t.pending().take(*sig);
-  PendingSignals& shared = t.thread_group().shared_pending();
-  if (auto sig = shared.next(mask)) return shared.take(*sig);
-  return std::nullopt;
-}
-
 }  // namespace
 
 signalfd_siginfo to_signalfd_siginfo(const siginfo_t& info) {
@@ -139,7 +132,7 @@ Result<size_t> SignalFd::read(std::span<std::byte> dst) {
   if (t == nullptr) return fail(EAGAIN);
   size_t done = 0;
   while (done < count) {
-    auto info = dequeue(*t, mask_);
+    auto info = t->kernel().dequeue_signal(*t, mask_);
     if (!info) break;
     const signalfd_siginfo out = to_signalfd_siginfo(*info);
     std::memcpy(dst.data() + done * sizeof(out), &out, sizeof(out));
