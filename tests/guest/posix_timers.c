@@ -12,11 +12,12 @@ static volatile pid_t handled_in;
 static void on_timer(int sig, siginfo_t* si, void* uc) {
   (void)sig;
   (void)uc;
-  fired++;
+  // Everything is recorded before `fired`, which other threads poll.
+  handled_in = (pid_t)syscall(SYS_gettid);
   last_value = si->si_value.sival_int;
   last_code = si->si_code;
   if (first_overrun < 0) first_overrun = si->si_overrun;
-  handled_in = (pid_t)syscall(SYS_gettid);
+  fired++;
 }
 
 static volatile pid_t worker_tid;
