@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "fs/host_file.h"
 #include "sentry/kernel/exec.h"
+#include "sentry/kernel/host_signals.h"
 #include "sentry/kernel/kernel.h"
 #include "sentry/kernel/thread_group.h"
 #include "sentry/platform/ptrace/ptrace_platform.h"
@@ -141,9 +142,9 @@ int main(int argc, char** argv) {
     return image.error().program_missing ? kExitNotFound : kExitCannotExecute;
   }
 
-  ms::kernel::Task& init = kernel.create_init_task(std::move(image->thread));
-  init.set_mm(std::move(image->mm));
-  init.set_signal_handlers(std::make_shared<ms::kernel::SignalHandlers>());
+  char real[PATH_MAX];
+  if (realpath(request.path.c_str(), real) != nullptr) image->exe_path = real;
+  ms::kernel::Task& init = kernel.create_init_task(std::move(*image));
   auto fds = std::make_shared<ms::fs::FdTable>();
   for (int fd = 0; fd < 3; ++fd) {
     if (auto f = ms::fs::HostFile::from_stdio(fd, kernel.poller())) {
@@ -153,10 +154,14 @@ int main(int argc, char** argv) {
   init.set_fds(std::move(fds));
   ms::kernel::ThreadGroup& group = init.thread_group();
   group.creds() = creds;
-  for (int r = 0; r < RLIM_NLIMITS; ++r)
-    getrlimit(r, &group.rlimits()[static_cast<size_t>(r)]);
-  char real[PATH_MAX];
-  group.set_exe_path(realpath(request.path.c_str(), real) != nullptr ? real : request.path);
+  group.creds().groups.resize(static_cast<size_t>(std::max(getgroups(0, nullptr), 0)));
+  if (!group.creds().groups.empty()) {
+    const int n = getgroups(static_cast<int>(group.creds().groups.size()),
+                            group.creds().groups.data());
+    group.creds().groups.resize(static_cast<size_t>(std::max(n, 0)));
+  }
+  for (int r = 0; r < RLIM_NLIMITS; ++r) getrlimit(r, &group.rlimits()[static_cast<size_t>(r)]);
   init.comm = command.front().substr(command.front().rfind('/') + 1).substr(0, 15);
+  ms::kernel::install_host_signal_forwarding();
   return kernel.run();
 }

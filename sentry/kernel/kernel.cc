@@ -6,35 +6,15 @@
 
 #include <cstring>
 
+#include <bit>
+
 #include "base/log.h"
+#include "sentry/kernel/host_signals.h"
 #include "sentry/trace/crash_report.h"
 #include "sentry/trace/tracer.h"
 
 namespace ms::kernel {
 namespace {
-
-// Signals whose default action dumps core: the wait status says so (WCOREDUMP).
-bool dumps_core(int sig) {
-  switch (sig) {
-    case SIGQUIT:
-    case SIGILL:
-    case SIGTRAP:
-    case SIGABRT:
-    case SIGBUS:
-    case SIGFPE:
-    case SIGSEGV:
-    case SIGXCPU:
-    case SIGXFSZ:
-    case SIGSYS:
-      return true;
-    default:
-      return false;
-  }
-}
-
-int killed_by(int sig) {
-  return sig | (dumps_core(sig) ? 0x80 : 0);
-}
 
 // A host without the i386 syscall entry faults `int 0x80` (#GP: SIGSEGV, SI_KERNEL) and
 // `sysenter` (#UD: SIGILL) instead of reporting a syscall: still a refused 32-bit syscall.
@@ -47,6 +27,11 @@ bool is_foreign_syscall_fault(Task& t, const siginfo_t& info) {
   uint8_t insn[2] = {};
   if (!t.mm().copy_in((*regs)->rip, std::as_writable_bytes(std::span(insn)))) return false;
   return (gp && insn[0] == 0xcd && insn[1] == 0x80) || (ud && insn[0] == 0x0f && insn[1] == 0x34);
+}
+
+bool is_restart_code(int err) {
+  return err == ERESTARTSYS || err == ERESTARTNOINTR || err == ERESTARTNOHAND ||
+         err == ERESTART_RESTARTBLOCK;
 }
 
 }  // namespace
@@ -64,8 +49,7 @@ Kernel::Kernel(std::unique_ptr<platform::Platform> platform, std::unique_ptr<Clo
 }
 
 Kernel::~Kernel() {
-  for (auto& [tid, task] : tasks_)
-    task->thread().kill_process();
+  for (auto& [tid, task] : tasks_) task->thread().kill_process();
 }
 
 void Kernel::random_bytes(std::span<std::byte> out) {
@@ -82,21 +66,39 @@ uint64_t Kernel::random_u64() {
   return v;
 }
 
-int Kernel::allocate_pid() {
-  while (tasks_.contains(next_pid_) || groups_.contains(next_pid_))
-    ++next_pid_;
-  return next_pid_++;
+std::span<std::byte> Kernel::scratch(size_t len) {
+  if (scratch_.size() < len) scratch_.resize(len);
+  return std::span(scratch_.data(), len);
 }
 
-Task& Kernel::create_init_task(std::unique_ptr<platform::Thread> thread) {
+int Kernel::allocate_pid() {
+  // Linux hands out increasing pids and wraps at pid_max.
+  constexpr int kPidMax = 4194304;
+  for (;;) {
+    if (next_pid_ >= kPidMax) next_pid_ = 2;
+    const int pid = next_pid_++;
+    if (!tasks_.contains(pid) && !groups_.contains(pid)) return pid;
+  }
+}
+
+void Kernel::register_task(std::unique_ptr<Task> task) {
+  Task& t = *task;
+  t.thread_group().tasks().push_back(&t);
+  by_host_tid_[t.thread().host_tid()] = &t;
+  tasks_[t.tid()] = std::move(task);
+}
+
+Task& Kernel::create_init_task(NewImage image) {
   const int pid = allocate_pid();
   auto group = std::make_shared<ThreadGroup>(pid);
   groups_[pid] = group;
-  auto task = std::make_unique<Task>(*this, pid, group, std::move(thread));
+  foreground_pgid_ = pid;
+  auto task = std::make_unique<Task>(*this, pid, group, std::move(image.thread));
   Task& t = *task;
-  group->tasks().push_back(&t);
-  by_host_tid_[t.thread().host_tid()] = &t;
-  tasks_[pid] = std::move(task);
+  t.set_mm(std::move(image.mm));
+  t.set_signal_handlers(std::make_shared<SignalHandlers>());
+  group->set_exe_path(std::move(image.exe_path));
+  register_task(std::move(task));
   t.set_state(Task::State::kSyscall);  // stopped: run() starts it
   return t;
 }
@@ -106,21 +108,33 @@ Task* Kernel::find_task(int tid) {
   return it == tasks_.end() ? nullptr : it->second.get();
 }
 
-void Kernel::make_runnable(Task& t) {
-  run_queue_.push_back(&t);
+ThreadGroup* Kernel::find_process(int tgid) {
+  auto it = groups_.find(tgid);
+  return it == groups_.end() ? nullptr : it->second.get();
 }
 
-std::span<std::byte> Kernel::scratch(size_t len) {
-  if (scratch_.size() < len) scratch_.resize(len);
-  return std::span(scratch_.data(), len);
+std::vector<ThreadGroup*> Kernel::processes() {
+  std::vector<ThreadGroup*> out;
+  out.reserve(groups_.size());
+  for (auto& [tgid, g] : groups_) out.push_back(g.get());
+  return out;
+}
+
+void Kernel::make_runnable(Task& t) { run_queue_.push_back(&t); }
+
+void Kernel::resume(Task& t) {
+  if (t.state() == Task::State::kDead) return;
+  if (t.thread_group().stopped) {
+    t.set_state(Task::State::kStopped);
+    return;
+  }
+  t.set_state(Task::State::kRunning);
+  if (!t.thread().resume()) exit_thread_group(t.thread_group(), SIGKILL);
 }
 
 int Kernel::run() {
   for (auto& [tid, task] : tasks_) {
-    if (task->state() == Task::State::kSyscall) {
-      task->set_state(Task::State::kRunning);
-      if (!task->thread().resume()) exit_thread_group(task->thread_group(), SIGKILL);
-    }
+    if (task->state() == Task::State::kSyscall) resume(*task);
   }
   while (!init_exited_) {
     while (!run_queue_.empty() && !init_exited_) {
@@ -130,13 +144,15 @@ int Kernel::run() {
       t->set_state(Task::State::kSyscall);
       run_syscall(*t);
     }
-    for (Task* t : dead_)
-      reap(*t);
+    for (Task* t : dead_) reap(*t);
     dead_.clear();
     if (init_exited_) break;
     timers_.fire_due(clock_->monotonic());
-    if (!run_queue_.empty()) continue;
+    if (!run_queue_.empty() || !dead_.empty()) continue;
     wait_for_events();
+    for (uint64_t sigs = take_host_signals(); sigs != 0; sigs &= sigs - 1) {
+      on_host_signal(std::countr_zero(sigs) + 1);
+    }
   }
   if (tracer_) tracer_->finish();
   if (WIFEXITED(init_status_)) return WEXITSTATUS(init_status_);
@@ -146,7 +162,7 @@ int Kernel::run() {
 void Kernel::wait_for_events() {
   if (poller_.armed() == 0 && timers_.empty()) {
     // Nothing but guest stops to wait for: block in waitpid, the cheapest trap path.
-    handle_event(platform_->wait());
+    if (auto ev = platform_->wait()) handle_event(*ev);
     return;
   }
   if (auto ev = platform_->poll()) {
@@ -171,8 +187,7 @@ void Kernel::wait_for_events() {
       poller_.dispatch(fd, events[i].events);
     }
   }
-  while (auto ev = platform_->poll())
-    handle_event(*ev);
+  while (auto ev = platform_->poll()) handle_event(*ev);
 }
 
 void Kernel::handle_event(const platform::Event& ev) {
@@ -182,6 +197,7 @@ void Kernel::handle_event(const platform::Event& ev) {
   if (t.state() == Task::State::kDead) return;
   switch (ev.stop.kind) {
     case platform::StopKind::kSyscall:
+      t.interrupt_requested = false;
       t.set_state(Task::State::kSyscall);
       run_syscall(t);
       return;
@@ -189,7 +205,7 @@ void Kernel::handle_event(const platform::Event& ev) {
       handle_fault(t, ev.stop.info);
       return;
     case platform::StopKind::kInterrupt:
-      if (!t.thread().resume()) exit_thread_group(t.thread_group(), SIGKILL);
+      handle_interrupt(t);
       return;
     case platform::StopKind::kExited: {
       // The host thread died under us (killed from outside the sandbox).
@@ -200,27 +216,41 @@ void Kernel::handle_event(const platform::Event& ev) {
   }
 }
 
+void Kernel::handle_interrupt(Task& t) {
+  t.interrupt_requested = false;
+  t.set_state(Task::State::kSyscall);  // stopped, between two guest instructions
+  deliver_signals(t);
+  resume(t);
+}
+
 void Kernel::handle_fault(Task& t, const siginfo_t& info) {
+  t.set_state(Task::State::kSyscall);
   if (info.si_code <= 0) {
     // Sent by a host process with kill(2), not raised by guest code: not the guest's.
     log::info("ignoring host signal {} sent to guest pid {}", info.si_signo, t.pid());
-    if (!t.thread().resume()) exit_thread_group(t.thread_group(), SIGKILL);
+    resume(t);
     return;
   }
   if (is_foreign_syscall_fault(t, info)) {
     refuse_foreign_syscall(t);
     return;
   }
-  trace::report_crash(t, info);
-  exit_thread_group(t.thread_group(), killed_by(info.si_signo));
+  const auto& action = t.signal_handlers()[info.si_signo];
+  const bool handled = action.handler != kSigDfl && action.handler != kSigIgn &&
+                       !t.signal_mask().has(info.si_signo);
+  if (!handled && default_action(info.si_signo) != DefaultAction::kIgnore) {
+    trace::report_crash(t, info);
+  }
+  force_signal(t, info);
+  deliver_signals(t);
+  resume(t);
 }
 
 void Kernel::refuse_foreign_syscall(Task& t) {
-  log::error(
-      "pid {}: a 32-bit syscall (int 0x80 or sysenter) was refused; killing the process "
-      "with SIGSYS",
-      t.pid());
-  exit_thread_group(t.thread_group(), killed_by(SIGSYS));
+  log::error("pid {}: a 32-bit syscall (int 0x80 or sysenter) was refused; killing the process "
+             "with SIGSYS",
+             t.pid());
+  exit_thread_group(t.thread_group(), SIGSYS);
 }
 
 void Kernel::run_syscall(Task& t) {
@@ -229,6 +259,7 @@ void Kernel::run_syscall(Task& t) {
     refuse_foreign_syscall(t);
     return;
   }
+  t.restart_after_stop = false;
   const sys::SyscallSpec* spec = sys::find_syscall(e.nr);
   sys::SysRet result;
   if (spec != nullptr && spec->handler != nullptr) {
@@ -251,63 +282,79 @@ void Kernel::run_syscall(Task& t) {
 }
 
 void Kernel::finish_syscall(Task& t, sys::SysRet result) {
-  t.end_syscall();
-  if (tracer_) tracer_->syscall_exit(t, result);
-  if (t.state() == Task::State::kDead) return;
-  int64_t value = 0;
-  if (result) {
-    value = static_cast<int64_t>(*result);
-  } else {
-    int err = errno_value(result.error());
-    // No signal handlers run yet, so an interrupted syscall cannot be restarted into one.
-    if (err == ERESTARTSYS || err == ERESTARTNOINTR || err == ERESTARTNOHAND ||
-        err == ERESTART_RESTARTBLOCK) {
-      err = EINTR;
-    }
-    value = -err;
-  }
-  t.thread().set_syscall_return(static_cast<uint64_t>(value));
-  t.set_state(Task::State::kRunning);
-  if (!t.thread().resume()) exit_thread_group(t.thread_group(), SIGKILL);
-}
-
-void Kernel::exit_task(Task& t, int exit_code) {
-  ThreadGroup& group = t.thread_group();
-  size_t live = 0;
-  for (Task* other : group.tasks())
-    live += other->state() != Task::State::kDead;
-  if (live <= 1) {
-    exit_thread_group(group, W_EXITCODE(exit_code & 0xff, 0));
+  if (t.state() == Task::State::kDead) {
+    if (tracer_) tracer_->syscall_exit(t, result);
+    t.end_syscall();
     return;
   }
-  t.thread().exit_thread();
-  t.set_state(Task::State::kDead);
-  dead_.push_back(&t);
-}
-
-void Kernel::exit_thread_group(ThreadGroup& group, int wait_status) {
-  group.begin_exit(wait_status);
-  for (Task* t : group.tasks()) {
-    if (t->state() == Task::State::kDead) continue;
-    t->end_syscall();
-    t->thread().kill_process();
-    t->set_state(Task::State::kDead);
-    dead_.push_back(t);
+  if (!result && is_restart_code(errno_value(result.error()))) {
+    // Interrupted by a signal. Signals without a handler (ignored, stop, fatal) are dealt
+    // with here; then the syscall runs again as if never interrupted. With a handler, the
+    // restart code and the handler's SA_RESTART decide between EINTR and a restart.
+    const int code = errno_value(result.error());
+    for (;;) {
+      const int sig = [&] {
+        const SigSet allowed(~t.signal_mask().bits());
+        auto own = t.pending().next(allowed);
+        auto shared = t.thread_group().shared_pending().next(allowed);
+        if (own && shared) return std::min(*own, *shared);
+        return own ? *own : shared ? *shared : 0;
+      }();
+      const KernelSigaction* action = sig != 0 ? &t.signal_handlers()[sig] : nullptr;
+      if (action != nullptr && action->handler != kSigDfl && action->handler != kSigIgn) {
+        const bool restart =
+            code == ERESTARTNOINTR ||
+            (code == ERESTARTSYS && (action->flags & SA_RESTART) != 0);
+        if (restart) {
+          auto regs = t.thread().regs();
+          if (regs) {
+            (*regs)->rip -= 2;  // back onto the syscall instruction
+            (*regs)->rax = t.thread().syscall().nr;
+            t.thread().set_regs_dirty();
+          }
+          t.regs_restored = true;
+        } else {
+          result = fail(EINTR);
+        }
+        break;
+      }
+      // No handler: run the default actions now; a stop leaves the syscall to rerun after
+      // SIGCONT.
+      if (sig != 0 && !deliver_signals(t)) {
+        if (t.state() == Task::State::kStopped) t.restart_after_stop = true;
+        return;
+      }
+      if (t.signal_pending()) continue;
+      // Nothing left to interrupt for: run the syscall again with its state (deadline,
+      // progress) intact.
+      t.set_state(Task::State::kRunnable);
+      make_runnable(t);
+      return;
+    }
   }
-  if (group.tgid() == 1 && !init_exited_) {
-    init_exited_ = true;
-    init_status_ = group.exit_status();
+  if (tracer_) tracer_->syscall_exit(t, result);
+  t.end_syscall();
+  if (t.regs_restored) {
+    t.regs_restored = false;
+  } else {
+    const int64_t value =
+        result ? static_cast<int64_t>(*result) : -static_cast<int64_t>(errno_value(result.error()));
+    t.thread().set_syscall_return(static_cast<uint64_t>(value));
   }
+  if (t.signal_pending()) deliver_signals(t);
+  if (t.saved_mask) {
+    // sigsuspend and friends restore their caller's mask once no handler needs it.
+    t.set_signal_mask(*t.saved_mask);
+    t.saved_mask.reset();
+  }
+  resume(t);
 }
 
 void Kernel::reap(Task& t) {
   by_host_tid_.erase(t.thread().host_tid());
   std::erase(t.thread_group().tasks(), &t);
   std::erase(run_queue_, &t);
-  const int tgid = t.pid();
-  const bool group_empty = t.thread_group().tasks().empty();
   tasks_.erase(t.tid());
-  if (group_empty) groups_.erase(tgid);
 }
 
 }  // namespace ms::kernel

@@ -1,5 +1,7 @@
 // The kernel: every task and process, the clock and timers, and the event loop that serves
-// guest syscalls. Single-threaded: one loop owns all sentry state.
+// guest syscalls. Single-threaded: one loop owns all sentry state. The methods are spread
+// over files by concern: kernel.cc (the loop and syscall dispatch), process.cc (clone, exit,
+// reaping), signals.cc (sending, delivery, job control), exec.cc (new images).
 #pragma once
 
 #include <cstdio>
@@ -12,6 +14,8 @@
 #include <vector>
 
 #include "sentry/kernel/clock.h"
+#include "sentry/kernel/exec.h"
+#include "sentry/kernel/futex.h"
 #include "sentry/kernel/host_poller.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/thread_group.h"
@@ -32,6 +36,16 @@ struct KernelOptions {
   bool randomize = true;
 };
 
+// clone(2)/clone3(2) arguments after validation.
+struct CloneArgs {
+  uint64_t flags = 0;
+  uint64_t stack = 0;  // 0: the child continues on the parent's stack pointer
+  uint64_t parent_tid = 0;
+  uint64_t child_tid = 0;
+  uint64_t tls = 0;
+  int exit_signal = SIGCHLD;
+};
+
 class Kernel {
  public:
   Kernel(std::unique_ptr<platform::Platform> platform, std::unique_ptr<Clock> clock,
@@ -40,8 +54,8 @@ class Kernel {
   Kernel(const Kernel&) = delete;
   Kernel& operator=(const Kernel&) = delete;
 
-  // Creates the first process (pid 1), not yet running.
-  Task& create_init_task(std::unique_ptr<platform::Thread> thread);
+  // Creates the first process (pid 1) from a loaded image, not yet running.
+  Task& create_init_task(NewImage image);
   // Serves the guest until pid 1 has exited; returns minisentry's exit status (the guest's
   // exit code, or 128 + the signal that killed it).
   int run();
@@ -55,23 +69,56 @@ class Kernel {
   // Random bytes for AT_RANDOM, address randomization and getrandom.
   void random_bytes(std::span<std::byte> out);
   uint64_t random_u64();
+  // A scratch buffer for copies between guest memory and files, valid until the next call.
+  std::span<std::byte> scratch(size_t len);
 
   Task* find_task(int tid);
+  ThreadGroup* find_process(int tgid);
+  // Every process, for kill(-1) and process-group operations.
+  std::vector<ThreadGroup*> processes();
   // Puts a woken task on the run queue.
   void make_runnable(Task& t);
 
+  // --- Processes (process.cc) -----------------------------------------------------------
+  // Creates a task as clone(2) does; returns the child's tid.
+  Result<int> clone_task(Task& parent, const CloneArgs& args);
+  // Replaces t's image with a loaded one (the rest of execve after loading succeeded).
+  void install_image(Task& t, NewImage image, const ExecRequest& request);
   // Ends one thread (exit(2)).
   void exit_task(Task& t, int exit_code);
-  // Ends every thread of t's process with the given wait status (exit_group(2), fatal
+  // Ends every thread of a process with the given wait status (exit_group(2), fatal
   // signals).
   void exit_thread_group(ThreadGroup& group, int wait_status);
+  // Frees a zombie once its parent has collected it (or did not want to).
+  void release(ThreadGroup& zombie);
 
-  // A scratch buffer for copies between guest memory and files, valid until the next call.
-  std::span<std::byte> scratch(size_t len);
+  // --- Signals (signals.cc) -------------------------------------------------------------
+  // A signal for the whole process (kill), or for one thread (tgkill, faults).
+  void send_signal(ThreadGroup& group, const siginfo_t& info);
+  void send_signal(Task& t, const siginfo_t& info);
+  // A synchronous fault the guest raised: delivered even if blocked or ignored (then fatal).
+  void force_signal(Task& t, const siginfo_t& info);
+  // Runs handlers or default actions for t's deliverable signals before it returns to the
+  // guest. False when t must not run guest code now (it died or its process stopped).
+  bool deliver_signals(Task& t);
+  // The process group the terminal sends Ctrl-C to.
+  int foreground_pgid() const { return foreground_pgid_; }
+  void set_foreground_pgid(int pgid) { foreground_pgid_ = pgid; }
+  // The session whose controlling terminal is the host terminal (init's, at first).
+  int tty_session() const { return tty_session_; }
+  void set_tty_session(int sid) { tty_session_ = sid; }
+  // Signals the host sent minisentry itself (Ctrl-C, terminal resize), to forward.
+  void on_host_signal(int sig);
+
+  // Resumes t's guest code unless its process is stopped.
+  void resume(Task& t);
+
+  FutexTable& futexes() { return futexes_; }
 
  private:
   void handle_event(const platform::Event& ev);
   void handle_fault(Task& t, const siginfo_t& info);
+  void handle_interrupt(Task& t);
   // Runs (or reruns) the handler of t's current syscall and finishes it unless parked.
   void run_syscall(Task& t);
   void finish_syscall(Task& t, sys::SysRet result);
@@ -79,6 +126,24 @@ class Kernel {
   void reap(Task& t);
   void wait_for_events();
   int allocate_pid();
+  void register_task(std::unique_ptr<Task> task);
+
+  // process.cc
+  // What a thread leaves behind: its clear_child_tid word is zeroed and woken, its robust
+  // futexes released.
+  void release_thread_resources(Task& t);
+  void notify_parent_of_exit(ThreadGroup& group);
+  void reparent_children(ThreadGroup& group);
+  void finish_vfork(Task& child);
+  // signals.cc
+  void notify_signal(Task& t);
+  Task* pick_signal_target(ThreadGroup& group, int sig);
+  bool ignored(Task& t, int sig);
+  void stop_group(ThreadGroup& group, int sig);
+  void continue_group(ThreadGroup& group);
+  void notify_parent_of_stop(ThreadGroup& group, int why);
+  // Applies a restart code to t's registers given the handler about to run (if any).
+  bool setup_frame(Task& t, int sig, const siginfo_t& info);
 
   std::unique_ptr<platform::Platform> platform_;
   std::unique_ptr<Clock> clock_;
@@ -86,16 +151,22 @@ class Kernel {
   std::unique_ptr<trace::Tracer> tracer_;
   TimerQueue timers_;
   HostPoller poller_;
+  FutexTable futexes_;
   std::map<int, std::unique_ptr<Task>> tasks_;  // by tid
   std::unordered_map<int, Task*> by_host_tid_;
-  std::unordered_map<int, std::shared_ptr<ThreadGroup>> groups_;  // by tgid
+  std::map<int, std::shared_ptr<ThreadGroup>> groups_;  // by tgid, zombies included
   std::deque<Task*> run_queue_;
   std::vector<Task*> dead_;
   std::unordered_set<uint64_t> enosys_logged_;
   std::vector<std::byte> scratch_;
   int next_pid_ = 1;
+  int foreground_pgid_ = 1;
+  int tty_session_ = 1;
   bool init_exited_ = false;
   int init_status_ = 0;
 };
+
+// siginfo for a signal sent by a process (kill, tgkill): SI_USER or SI_TKILL.
+siginfo_t user_siginfo(int sig, int code, int sender_pid, uid_t sender_uid);
 
 }  // namespace ms::kernel

@@ -47,10 +47,13 @@ void Task::set_deadline(Duration absolute) {
   if (!deadline_) deadline_ = absolute;
 }
 
-bool Task::signal_pending() const { return false; }
+bool Task::signal_pending() const {
+  const uint64_t pending = pending_.set().bits() | group_->shared_pending().set().bits();
+  return (pending & ~signal_mask_.bits()) != 0;
+}
 
-std::unexpected<Errno> Task::park() {
-  if (signal_pending()) {
+std::unexpected<Errno> Task::park(bool interruptible) {
+  if (interruptible && signal_pending()) {
     drop_waits();
     return fail(ERESTARTSYS);
   }
@@ -85,6 +88,12 @@ void Task::drop_waits() {
 
 void Task::end_syscall() {
   drop_waits();
+  if (sigwait_mask) {
+    set_signal_mask(*sigwait_mask);
+    sigwait_mask.reset();
+  }
+  futex_waiter_.unlink();
+  futex_waiter_.woken = false;
   deadline_.reset();
   syscall_progress = 0;
 }

@@ -8,6 +8,7 @@
 
 #include "fs/fd_table.h"
 #include "sentry/kernel/clock.h"
+#include "sentry/kernel/futex.h"
 #include "sentry/kernel/signal_state.h"
 #include "sentry/kernel/wait_queue.h"
 #include "sentry/mm/memory_manager.h"
@@ -21,11 +22,12 @@ class ThreadGroup;
 class Task {
  public:
   enum class State {
-    kRunning,    // guest code runs on the host
-    kSyscall,    // stopped in a syscall the sentry is serving
-    kParked,     // stopped in a syscall, waiting on queues or a deadline
-    kRunnable,   // woken: its syscall handler runs again soon
-    kDead,       // gone; the kernel frees it from the event loop
+    kRunning,   // guest code runs on the host
+    kSyscall,   // stopped in a syscall the sentry is serving
+    kParked,    // stopped in a syscall, waiting on queues or a deadline
+    kRunnable,  // woken: its syscall handler runs again soon
+    kStopped,   // job control: its process is stopped (SIGSTOP, SIGTSTP, ...)
+    kDead,      // gone; the kernel frees it from the event loop
   };
 
   Task(Kernel& kernel, int tid, std::shared_ptr<ThreadGroup> group,
@@ -36,6 +38,8 @@ class Task {
 
   Kernel& kernel() const { return kernel_; }
   int tid() const { return tid_; }
+  // execve from a non-leader thread: the thread takes over the process's id.
+  void set_tid(int tid) { tid_ = tid; }
   int pid() const;
   ThreadGroup& thread_group() const { return *group_; }
   const std::shared_ptr<ThreadGroup>& thread_group_ptr() const { return group_; }
@@ -51,14 +55,35 @@ class Task {
   const std::shared_ptr<fs::FdTable>& fds_ptr() const { return fds_; }
   void set_fds(std::shared_ptr<fs::FdTable> fds) { fds_ = std::move(fds); }
   SignalHandlers& signal_handlers() const { return *handlers_; }
+  const std::shared_ptr<SignalHandlers>& signal_handlers_ptr() const { return handlers_; }
   void set_signal_handlers(std::shared_ptr<SignalHandlers> h) { handlers_ = std::move(h); }
 
   SigSet& signal_mask() { return signal_mask_; }
+  // Sets the mask; SIGKILL and SIGSTOP are never blocked.
+  void set_signal_mask(SigSet mask) { signal_mask_ = SigSet(mask.bits() & ~kUnblockable); }
+  // Blocked now, or by the real mask that rt_sigtimedwait set aside while it waits.
+  bool really_blocks(int sig) const {
+    return signal_mask_.has(sig) || (sigwait_mask && sigwait_mask->has(sig));
+  }
   SignalStack& alt_stack() { return alt_stack_; }
+  bool on_alt_stack(uint64_t sp) const {
+    return alt_stack_.size != 0 && sp - alt_stack_.sp < alt_stack_.size;
+  }
+  PendingSignals& pending() { return pending_; }
+  // sigsuspend/pselect/ppoll: the mask to restore once a signal has been delivered.
+  std::optional<SigSet> saved_mask;
+  // rt_sigtimedwait: the mask to put back once the wait ends (the waited signals are
+  // unblocked meanwhile, so that their arrival wakes the task).
+  std::optional<SigSet> sigwait_mask;
+  // PR_SET_PDEATHSIG: sent to this task when its parent process dies.
+  int pdeath_signal = 0;
   uint64_t clear_child_tid = 0;
   uint64_t robust_list_head = 0;
   uint64_t robust_list_len = 0;
   std::string comm;  // the thread name (prctl PR_SET_NAME, /proc/PID/comm)
+  // sched_setaffinity: the CPUs this thread may run on (bit per CPU); empty means all the
+  // host offers.
+  std::vector<uint64_t> cpu_affinity;
 
   State state() const { return state_; }
   void set_state(State s) { state_ = s; }
@@ -72,19 +97,32 @@ class Task {
   Duration deadline_after(Duration relative);
   void set_deadline(Duration absolute);
   std::optional<Duration> deadline() const { return deadline_; }
-  // EPARKED normally; ERESTARTSYS if a signal is already pending; ETIMEDOUT if the deadline
-  // has passed. Either way the waits registered so far are dropped unless parked.
-  std::unexpected<Errno> park();
-  // True when a signal the task does not block is pending.
+  // EPARKED normally; ERESTARTSYS if a signal is already pending (unless the wait is not
+  // interruptible, like vfork's); ETIMEDOUT if the deadline has passed. Either way the waits
+  // registered so far are dropped unless parked.
+  std::unexpected<Errno> park(bool interruptible = true);
+  // True when a signal the task does not block is pending (for it or its process).
   bool signal_pending() const;
   // Progress a handler keeps across reruns (e.g. bytes already written).
   uint64_t syscall_progress = 0;
+  // This task's registration while it waits on a futex.
+  FutexWaiter& futex_waiter() { return futex_waiter_; }
+
+  // rt_sigreturn set every register: the syscall's result must not overwrite rax.
+  bool regs_restored = false;
 
   // --- For the event loop ---------------------------------------------------------------
   // Makes a parked task runnable.
   void wake();
   // Drops waits and the deadline: the syscall is over.
   void end_syscall();
+  // The sentry asked the running host thread to stop (PTRACE_INTERRUPT) and waits for it.
+  bool interrupt_requested = false;
+  // Stopped in the middle of a syscall that runs again once the process continues.
+  bool restart_after_stop = false;
+  // vfork: the parent sleeps on this queue until the child execs or exits.
+  WaitQueue vfork_done;
+  bool vfork_pending = false;
 
  private:
   class QueueWaiter;
@@ -99,8 +137,10 @@ class Task {
   std::shared_ptr<SignalHandlers> handlers_;
   SigSet signal_mask_;
   SignalStack alt_stack_;
+  PendingSignals pending_;
   State state_ = State::kRunning;
 
+  FutexWaiter futex_waiter_{*this};
   std::vector<std::unique_ptr<QueueWaiter>> waiters_;
   size_t waiters_used_ = 0;
   std::optional<Duration> deadline_;

@@ -51,3 +51,38 @@ void WaitQueue::notify(uint32_t events) {
 }
 
 }  // namespace ms::kernel
+
+namespace ms::kernel {
+
+size_t WaitQueue::wake_n(uint32_t events, size_t n) {
+  size_t woken = 0;
+  for (Waiter* w = head_; w != nullptr && woken < n;) {
+    Waiter* next = w->next_;
+    if ((w->mask_ & events) != 0) {
+      remove(*w);
+      w->notify(events);
+      ++woken;
+    }
+    w = next;
+  }
+  return woken;
+}
+
+size_t WaitQueue::size() const {
+  size_t n = 0;
+  for (const Waiter* w = head_; w != nullptr; w = w->next_) ++n;
+  return n;
+}
+
+size_t WaitQueue::move_to(WaitQueue& to, size_t n) {
+  size_t moved = 0;
+  while (head_ != nullptr && moved < n) {
+    Waiter* w = head_;
+    remove(*w);
+    to.add(*w);
+    ++moved;
+  }
+  return moved;
+}
+
+}  // namespace ms::kernel

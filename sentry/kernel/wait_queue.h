@@ -3,6 +3,7 @@
 // what waits on them.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace ms::kernel {
@@ -54,7 +55,14 @@ class WaitQueue {
   // Tells every waiter whose mask intersects events. Waiters are told in the order they
   // were added.
   void notify(uint32_t events);
+  // Wakes at most n waiters whose mask intersects events, in order, taking each off the
+  // queue before telling it (futex wake semantics). Returns how many were woken.
+  size_t wake_n(uint32_t events, size_t n);
+  // Moves at most n waiters (any mask) to the end of `to` (futex requeue).
+  size_t move_to(WaitQueue& to, size_t n);
   bool empty() const { return head_ == nullptr; }
+  Waiter* front() const { return head_; }
+  size_t size() const;
 
  private:
   Waiter* head_ = nullptr;

@@ -45,6 +45,13 @@ struct Stop {
   int wait_status = 0;  // kExited: the raw wait status
 };
 
+// CPU time and peak memory of a host process, for getrusage and wait4.
+struct HostUsage {
+  int64_t user_ns = 0;
+  int64_t system_ns = 0;
+  uint64_t max_rss_kb = 0;
+};
+
 class AddressSpace {
  public:
   virtual ~AddressSpace() = default;
@@ -95,6 +102,10 @@ class Thread {
   virtual void exit_thread() = 0;
   // Kills every host thread sharing this thread's host process.
   virtual void kill_process() = 0;
+  // What this thread's host process (or only this thread) has used so far.
+  virtual HostUsage usage(bool whole_process) const = 0;
+  // The host CPU that last ran this thread.
+  virtual unsigned last_cpu() const = 0;
 };
 
 struct Event {
@@ -118,8 +129,9 @@ class Platform {
 
   // The next stop of any thread, without blocking; nullopt when none is pending.
   virtual std::optional<Event> poll() = 0;
-  // Blocks until the next stop of any thread.
-  virtual Event wait() = 0;
+  // Blocks until the next stop of any thread; nullopt when a host signal interrupted the
+  // wait (the caller checks why and waits again).
+  virtual std::optional<Event> wait() = 0;
   // A host fd that becomes readable when a stop may be pending, for an event loop that also
   // waits on other fds. After it fires: clear_notify(), then poll() until nullopt.
   virtual int notify_fd() const = 0;

@@ -7,6 +7,7 @@
 
 #include "sentry/kernel/kernel.h"
 #include "sentry/kernel/task.h"
+#include "sentry/kernel/thread_group.h"
 
 namespace ms::sys {
 namespace {
@@ -59,6 +60,11 @@ class RangeCursor {
 
 }  // namespace
 
+void raise_sigpipe(kernel::Task& t) {
+  t.kernel().send_signal(
+      t, kernel::user_siginfo(SIGPIPE, SI_USER, t.pid(), t.thread_group().creds().ruid));
+}
+
 SysRet read_to_guest(kernel::Task& t, fs::FileDescription& file, std::span<const GuestRange> dst,
                      std::optional<uint64_t> offset) {
   const uint64_t total = total_length(dst);
@@ -105,6 +111,7 @@ SysRet write_from_guest(kernel::Task& t, fs::FileDescription& file,
     auto n = offset ? file.pwrite(buf.first(gathered), *offset + done)
                     : file.write(buf.first(gathered));
     if (!n) {
+      if (n.error() == Errno{EPIPE}) raise_sigpipe(t);
       if (n.error() != Errno{EAGAIN}) return done > 0 ? SysRet(done) : SysRet(n);
       if (file.nonblocking()) return done > 0 ? SysRet(done) : fail(EAGAIN);
       t.syscall_progress = done;

@@ -31,6 +31,9 @@ SysRet read_to_guest(kernel::Task& t, fs::FileDescription& file, std::span<const
 SysRet write_from_guest(kernel::Task& t, fs::FileDescription& file,
                         std::span<const GuestRange> src, std::optional<uint64_t> offset);
 
+// A write hit a pipe or socket nobody reads: the writer gets SIGPIPE (besides EPIPE).
+void raise_sigpipe(kernel::Task& t);
+
 // Reads a struct iovec array (readv/writev): EINVAL for more than IOV_MAX entries or a total
 // that overflows ssize_t, EFAULT for unreadable memory. Lengths are capped so that the total
 // stays within kMaxRwCount, as Linux does.

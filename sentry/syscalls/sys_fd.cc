@@ -3,9 +3,11 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 
+#include "fs/host_file.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/thread_group.h"
 #include "sentry/syscalls/handlers.h"
+#include "sentry/syscalls/tty_job_control.h"
 
 namespace ms::sys {
 namespace {
@@ -105,6 +107,9 @@ SysRet sys_ioctl(kernel::Task& t, const SyscallArgs& a) {
       return 0;
     }
     default:
+      if (auto* host = dynamic_cast<fs::HostFile*>(file.get()); host != nullptr && host->is_tty()) {
+        if (auto r = tty_job_control(t, request, arg)) return *r;
+      }
       return file->ioctl(request, arg, t.mm());
   }
 }

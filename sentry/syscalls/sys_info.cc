@@ -1,7 +1,5 @@
-// System information and odds and ends: uname(2), getrandom(2), sched_getaffinity(2),
-// sched_yield(2).
+// System information: uname(2), getrandom(2).
 #include <linux/random.h>
-#include <sched.h>
 #include <sys/utsname.h>
 
 #include <cstring>
@@ -51,25 +49,5 @@ SysRet sys_getrandom(kernel::Task& t, const SyscallArgs& a) {
   }
   return done;
 }
-
-SysRet sys_sched_getaffinity(kernel::Task& t, const SyscallArgs& a) {
-  const int pid = static_cast<int>(a[0]);
-  const uint64_t len = a[1];
-  // The kernel's cpumask is a whole number of longs, enough for every possible CPU.
-  cpu_set_t host{};
-  if (sched_getaffinity(0, sizeof(host), &host) != 0) return fail(errno);
-  uint64_t ncpus = 0;
-  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
-    if (CPU_ISSET(cpu, &host)) ncpus = static_cast<uint64_t>(cpu) + 1;
-  }
-  const uint64_t mask_size = std::max<uint64_t>(8, (ncpus + 63) / 64 * 8);
-  if (len * 8 < ncpus || (len & 7) != 0) return fail(EINVAL);
-  if (pid != 0 && pid != t.tid()) return fail(ESRCH);
-  const uint64_t n = std::min(len, mask_size);
-  TRY(t.mm().copy_out(a[2], std::as_bytes(std::span(&host, 1)).first(n)));
-  return n;
-}
-
-SysRet sys_sched_yield(kernel::Task& /*t*/, const SyscallArgs& /*a*/) { return 0; }
 
 }  // namespace ms::sys

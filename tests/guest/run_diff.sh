@@ -17,6 +17,10 @@ native=$?
 sandbox=$?
 
 status=0
+if [ "$native" = 124 ]; then
+  echo "the native run timed out after ${limit}s: the test itself hangs"
+  status=1
+fi
 if ! cmp -s "$work/native.out" "$work/sandbox.out"; then
   echo "stdout differs (native vs minisentry):"
   diff -u "$work/native.out" "$work/sandbox.out" | head -60

@@ -256,17 +256,17 @@ std::optional<Event> PtracePlatform::poll() {
   }
 }
 
-Event PtracePlatform::wait() {
-  if (auto ev = poll()) return *ev;
+std::optional<Event> PtracePlatform::wait() {
+  if (auto ev = poll()) return ev;
   for (;;) {
     int status = 0;
     const pid_t tid = ::waitpid(-1, &status, __WALL);
     if (tid < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR) return std::nullopt;
       log::error("waitpid: {}", strerror(errno));
       return Event{.host_tid = -1, .stop = {.kind = StopKind::kExited}};
     }
-    if (auto ev = decode(tid, status)) return *ev;
+    if (auto ev = decode(tid, status)) return ev;
   }
 }
 

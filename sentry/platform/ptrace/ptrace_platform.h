@@ -27,7 +27,7 @@ class PtracePlatform final : public Platform {
   Result<std::unique_ptr<Thread>> fork(Thread& parent) override;
   Result<std::unique_ptr<Thread>> clone_vm(Thread& parent, bool thread_group) override;
   std::optional<Event> poll() override;
-  Event wait() override;
+  std::optional<Event> wait() override;
   int notify_fd() const override { return sigchld_fd_.get(); }
   void clear_notify() override;
 

@@ -6,7 +6,13 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 
+#include <unistd.h>
+
 #include <cstddef>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
 
 #include "sentry/platform/ptrace/ptrace_address_space.h"
 #include "sentry/platform/ptrace/ptrace_platform.h"
@@ -107,6 +113,62 @@ void PtraceThread::exit_thread() {
 }
 
 void PtraceThread::kill_process() { ::kill(tid_, SIGKILL); }
+
+HostUsage PtraceThread::usage(bool whole_process) const {
+  // /proc/PID/stat fields 14 and 15 are user and system time in clock ticks; for a task
+  // directory they cover that thread only.
+  HostUsage u;
+  const std::string dir = whole_process ? "/proc/" + std::to_string(tid_)
+                                        : "/proc/" + std::to_string(tid_) +
+                                              "/task/" + std::to_string(tid_);
+  if (FILE* f = std::fopen((dir + "/stat").c_str(), "re")) {
+    char buf[1024] = {};
+    const size_t n = std::fread(buf, 1, sizeof(buf) - 1, f);
+    std::fclose(f);
+    buf[n] = '\0';
+    // The command name may hold spaces and parentheses: fields start after the last ')'.
+    if (const char* p = std::strrchr(buf, ')')) {
+      unsigned long long utime = 0;
+      unsigned long long stime = 0;
+      if (std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
+                      &stime) == 2) {
+        const long tick_ns = 1'000'000'000L / sysconf(_SC_CLK_TCK);
+        u.user_ns = static_cast<int64_t>(utime) * tick_ns;
+        u.system_ns = static_cast<int64_t>(stime) * tick_ns;
+      }
+    }
+  }
+  if (FILE* f = std::fopen(("/proc/" + std::to_string(tid_) + "/status").c_str(), "re")) {
+    char line[256];
+    while (std::fgets(line, sizeof(line), f) != nullptr) {
+      unsigned long long kb = 0;
+      if (std::sscanf(line, "VmHWM: %llu kB", &kb) == 1) u.max_rss_kb = kb;
+    }
+    std::fclose(f);
+  }
+  return u;
+}
+
+unsigned PtraceThread::last_cpu() const {
+  // Field 39 of /proc/PID/task/TID/stat.
+  const std::string path =
+      "/proc/" + std::to_string(tid_) + "/task/" + std::to_string(tid_) + "/stat";
+  FILE* f = std::fopen(path.c_str(), "re");
+  if (f == nullptr) return 0;
+  char buf[1024] = {};
+  const size_t n = std::fread(buf, 1, sizeof(buf) - 1, f);
+  std::fclose(f);
+  buf[n] = '\0';
+  const char* p = std::strrchr(buf, ')');
+  unsigned cpu = 0;
+  for (int field = 2; p != nullptr && *p != '\0'; ++p) {
+    if (*p == ' ' && ++field == 39) {
+      cpu = static_cast<unsigned>(std::strtoul(p + 1, nullptr, 10));
+      break;
+    }
+  }
+  return cpu;
+}
 
 Result<uint64_t> PtraceThread::inject(uint64_t nr, const std::array<uint64_t, 6>& args,
                                       pid_t* new_tid) {

@@ -32,6 +32,8 @@ class PtraceThread final : public Thread {
   void interrupt() override;
   void exit_thread() override;
   void kill_process() override;
+  HostUsage usage(bool whole_process) const override;
+  unsigned last_cpu() const override;
 
   bool stopped() const { return stopped_; }
   // Called by the platform when it reports a stop of this thread.
