@@ -45,8 +45,7 @@ TcpEndpoint::~TcpEndpoint() {
 }
 
 uint32_t TcpEndpoint::send_buffer_size() const {
-  // Linux doubles the value set, to allow for its bookkeeping overhead.
-  return opts_.sndbuf != 0 ? opts_.sndbuf * 2 : kDefaultSendBuffer;
+  return opts_.sndbuf != 0 ? opts_.sndbuf : kDefaultSendBuffer;
 }
 
 uint32_t TcpEndpoint::receive_buffer_size() const {
@@ -100,6 +99,11 @@ Result<void> TcpEndpoint::bind(const NetAddress& addr) {
   bound_addr_ = addr.ip;
   autobound_ = false;
   return {};
+}
+
+void TcpEndpoint::release_port() {
+  stack_.tcp_ports().unbind(binding_);
+  autobound_ = false;
 }
 
 Result<void> TcpEndpoint::autobind() {

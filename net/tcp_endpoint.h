@@ -71,7 +71,8 @@ struct TcpSocketOptions {
   int keepidle_s = 7200;
   int keepintvl_s = 75;
   int keepcnt = 9;
-  // SO_SNDBUF / SO_RCVBUF as set (0: not set, the stack sizes the buffers itself).
+  // Send and receive buffer capacity in bytes (0: not set by SO_SNDBUF / SO_RCVBUF, the
+  // stack sizes the buffers itself).
   uint32_t sndbuf = 0;
   uint32_t rcvbuf = 0;
   // SO_LINGER.
@@ -129,6 +130,12 @@ class TcpEndpoint : public std::enable_shared_from_this<TcpEndpoint> {
   TcpState state() const { return state_; }
   IpVersion family() const { return family_; }
   bool bound() const { return binding_.registered; }
+  // Whether the port came from listen() or connect() rather than bind().
+  bool autobound() const { return autobound_; }
+  // What bind() asked for (the wildcard address when bind() was not called).
+  NetAddress bound_address() const { return {bound_addr_, binding_.port}; }
+  // Gives the port back now (the socket is being replaced by a fresh endpoint).
+  void release_port();
   // The local address in the socket's family (the wildcard until bound).
   NetAddress local_address() const;
   // ENOTCONN unless connected (or connecting).

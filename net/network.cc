@@ -1,0 +1,83 @@
+#include "net/network.h"
+
+#include <netinet/in.h>
+
+#include "net/tcp_socket.h"
+#include "net/udp_socket.h"
+#include "net/unix_socket.h"
+
+namespace ms::net {
+namespace {
+
+// What socket(2) says when the family is known but the type or protocol is not, following
+// inet_create's walk over its protocol table.
+Result<void> check_inet(int type, int protocol, const SocketCaller& caller) {
+  switch (type) {
+    case SOCK_STREAM:
+      if (protocol != 0 && protocol != IPPROTO_TCP) return fail(EPROTONOSUPPORT);
+      return {};
+    case SOCK_DGRAM:
+      if (protocol == 0 || protocol == IPPROTO_UDP) return {};
+      // Ping sockets exist, but only for groups in net.ipv4.ping_group_range, which is
+      // empty by default; UDP-Lite is not offered.
+      if (protocol == IPPROTO_ICMP || protocol == IPPROTO_ICMPV6) return fail(EACCES);
+      return fail(EPROTONOSUPPORT);
+    case SOCK_RAW:
+      if (!caller.privileged) return fail(EPERM);
+      return fail(EPROTONOSUPPORT);
+    default:
+      return fail(ESOCKTNOSUPPORT);
+  }
+}
+
+}  // namespace
+
+Network::Network(kernel::Clock& clock, kernel::TimerQueue& timers, kernel::HostPoller& poller,
+                 NetworkOptions options)
+    : clock_(clock),
+      timers_(timers),
+      poller_(poller),
+      options_(std::move(options)),
+      stack_(clock, timers, options_.stack) {}
+
+Network::~Network() = default;
+
+Result<std::shared_ptr<Socket>> Network::socket(int domain, int type, int protocol, int flags,
+                                                const SocketCaller& caller) {
+  switch (domain) {
+    case AF_UNIX:
+      if (protocol != 0 && protocol != AF_UNIX) return fail(EPROTONOSUPPORT);
+      if (type == SOCK_RAW) type = SOCK_DGRAM;  // Linux's unix_create does the same
+      if (type != SOCK_STREAM && type != SOCK_DGRAM && type != SOCK_SEQPACKET) {
+        return fail(ESOCKTNOSUPPORT);
+      }
+      return std::make_shared<UnixSocket>(unix_names_, type, flags,
+                                          Credentials{caller.pid, caller.euid, caller.egid});
+    case AF_INET:
+    case AF_INET6:
+      TRY(check_inet(type, protocol, caller));
+      if (type == SOCK_STREAM) return std::make_shared<TcpSocket>(stack_, domain, flags);
+      return std::make_shared<UdpSocket>(stack_, domain, flags);
+    default:
+      return fail(EAFNOSUPPORT);
+  }
+}
+
+Result<std::pair<std::shared_ptr<Socket>, std::shared_ptr<Socket>>> Network::socketpair(
+    int domain, int type, int protocol, int flags, const SocketCaller& caller) {
+  if (domain == AF_INET || domain == AF_INET6) {
+    TRY(check_inet(type, protocol, caller));
+    return fail(EOPNOTSUPP);
+  }
+  if (domain != AF_UNIX) return fail(EAFNOSUPPORT);
+  if (protocol != 0 && protocol != AF_UNIX) return fail(EPROTONOSUPPORT);
+  if (type == SOCK_RAW) type = SOCK_DGRAM;
+  if (type != SOCK_STREAM && type != SOCK_DGRAM && type != SOCK_SEQPACKET) {
+    return fail(ESOCKTNOSUPPORT);
+  }
+  auto [a, b] =
+      UnixSocket::pair(unix_names_, type, flags, Credentials{caller.pid, caller.euid, caller.egid});
+  return std::pair<std::shared_ptr<Socket>, std::shared_ptr<Socket>>{a, b};
+}
+
+}  // namespace ms::net

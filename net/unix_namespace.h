@@ -1,0 +1,41 @@
+// Where AF_UNIX sockets find each other by name: abstract names, and filesystem names keyed
+// by the socket file they created. A filesystem name outlives its socket (the file stays until
+// unlinked; connecting to it is then ECONNREFUSED), an abstract name goes with its socket.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "base/result.h"
+
+namespace ms::net {
+
+class UnixSocket;
+
+class UnixNamespace {
+ public:
+  // EADDRINUSE when the name is taken.
+  Result<void> bind_abstract(const std::string& name, const std::shared_ptr<UnixSocket>& s);
+  void unbind_abstract(const std::string& name, const UnixSocket* s);
+  // ECONNREFUSED when nobody holds the name.
+  Result<std::shared_ptr<UnixSocket>> find_abstract(const std::string& name) const;
+  // A free name of five hex digits, for autobind.
+  std::string autobind_name();
+
+  // Filesystem names: `key` identifies the socket file (its absolute path). EADDRINUSE when
+  // the file exists.
+  Result<void> bind_path(const std::string& key, const std::shared_ptr<UnixSocket>& s);
+  // ENOENT without such a file; ECONNREFUSED when its socket is gone.
+  Result<std::shared_ptr<UnixSocket>> find_path(const std::string& key) const;
+  // The socket file was removed (unlink): the name can be bound again.
+  void remove_path(const std::string& key);
+  bool path_exists(const std::string& key) const { return paths_.contains(key); }
+
+ private:
+  std::map<std::string, std::weak_ptr<UnixSocket>> abstract_;
+  std::map<std::string, std::weak_ptr<UnixSocket>> paths_;
+  uint32_t next_autobind_ = 0;
+};
+
+}  // namespace ms::net
