@@ -97,13 +97,16 @@ Result<void> TcpEndpoint::bind(const NetAddress& addr) {
     return r;
   }
   bound_addr_ = addr.ip;
-  autobound_ = false;
+  // Linux's SOCK_BINDPORT_LOCK and SOCK_BINDADDR_LOCK: what bind() chose explicitly
+  // survives the end of a connection.
+  port_locked_ = addr.port != 0;
+  addr_locked_ = !wire.is_unspecified();
   return {};
 }
 
 void TcpEndpoint::release_port() {
   stack_.tcp_ports().unbind(binding_);
-  autobound_ = false;
+  port_locked_ = addr_locked_ = false;
 }
 
 Result<void> TcpEndpoint::autobind() {
@@ -111,7 +114,7 @@ Result<void> TcpEndpoint::autobind() {
   binding_.port = 0;
   binding_.state = Binding::State::kBound;
   TRY(stack_.tcp_ports().bind(binding_));
-  autobound_ = true;
+  port_locked_ = false;
   return {};
 }
 
@@ -430,14 +433,14 @@ void TcpEndpoint::finish(int error) {
     in_listeners_ = false;
     stack_.remove_listener(this);
   }
-  // A port bound by connect() or listen() goes back to the pool; one bound by bind() stays
-  // with the socket while it is open.
-  if (orphaned_ || autobound_) {
+  // A port bind() named stays with the socket while it is open; any other goes back to the
+  // pool (tcp_set_state(TCP_CLOSE) with SOCK_BINDPORT_LOCK unset).
+  if (orphaned_ || !port_locked_) {
     stack_.tcp_ports().unbind(binding_);
-    autobound_ = false;
+    port_locked_ = addr_locked_ = false;
     binding_.addr = IpAddress::any(family_);
   } else {
-    binding_.addr = bound_addr_;
+    binding_.addr = addr_locked_ ? bound_addr_ : IpAddress::any(family_);
   }
   notify(kAllEvents);
 }

@@ -130,8 +130,8 @@ class TcpEndpoint : public std::enable_shared_from_this<TcpEndpoint> {
   TcpState state() const { return state_; }
   IpVersion family() const { return family_; }
   bool bound() const { return binding_.registered; }
-  // Whether the port came from listen() or connect() rather than bind().
-  bool autobound() const { return autobound_; }
+  // Whether bind() named the port (Linux's SOCK_BINDPORT_LOCK).
+  bool port_locked() const { return port_locked_; }
   // What bind() asked for (the wildcard address when bind() was not called).
   NetAddress bound_address() const { return {bound_addr_, binding_.port}; }
   // Gives the port back now (the socket is being replaced by a fresh endpoint).
@@ -245,7 +245,8 @@ class TcpEndpoint : public std::enable_shared_from_this<TcpEndpoint> {
   TcpState state_ = TcpState::kClosed;
   Binding binding_;
   IpAddress bound_addr_;    // the address bind() chose (the wildcard if none)
-  bool autobound_ = false;  // the port came from listen() or connect(), not bind()
+  bool port_locked_ = false;  // bind() named the port
+  bool addr_locked_ = false;  // bind() named the address
   FourTuple tuple_;         // wire form: both addresses of the same version
   bool has_peer_ = false;
   bool in_connections_ = false;

@@ -59,7 +59,7 @@ void TcpSocket::disconnect() {
   nb.reuse_port = ob.reuse_port;
   nb.v6only = ob.v6only;
   nb.uid = ob.uid;
-  const bool keep = ep_->bound() && !ep_->autobound();
+  const bool keep = ep_->bound() && ep_->port_locked();
   const NetAddress bound = ep_->bound_address();
   auto old = std::move(ep_);
   old->abort();  // a reset for a live connection; nothing for one already over

@@ -56,6 +56,8 @@ Result<void> UdpEndpoint::bind(const NetAddress& addr) {
     return r;
   }
   stack_.add_udp(this);
+  port_locked_ = addr.port != 0;
+  addr_locked_ = !wire.is_unspecified();
   return {};
 }
 
@@ -64,7 +66,6 @@ Result<void> UdpEndpoint::autobind() {
   binding_.port = 0;
   TRY(stack_.udp_ports().bind(binding_));
   stack_.add_udp(this);
-  autobound_ = true;
   return {};
 }
 
@@ -85,10 +86,15 @@ Result<void> UdpEndpoint::connect(const NetAddress& to) {
 }
 
 void UdpEndpoint::disconnect() {
+  // udp_disconnect: what bind() did not name explicitly is given up, the port included.
   peer_.reset();
   source_ = IpAddress();
-  if (autobound_) {
-    // Linux keeps the port (the socket stays bound); so do we.
+  error_ = 0;
+  if (!addr_locked_) binding_.addr = IpAddress::any(family_);
+  if (!port_locked_ && binding_.registered) {
+    stack_.remove_udp(this);
+    stack_.udp_ports().unbind(binding_);
+    binding_.port = 0;
   }
 }
 

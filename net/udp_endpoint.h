@@ -86,7 +86,8 @@ class UdpEndpoint {
   Stack& stack_;
   const IpVersion family_;
   Binding binding_;
-  bool autobound_ = false;
+  bool port_locked_ = false;  // bind() named the port (SOCK_BINDPORT_LOCK)
+  bool addr_locked_ = false;  // bind() named the address (SOCK_BINDADDR_LOCK)
   std::optional<NetAddress> peer_;
   IpAddress source_;  // wire source chosen by connect(), when the binding is a wildcard
   std::deque<Datagram> datagrams_;
