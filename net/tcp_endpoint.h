@@ -244,10 +244,10 @@ class TcpEndpoint : public std::enable_shared_from_this<TcpEndpoint> {
   const IpVersion family_;
   TcpState state_ = TcpState::kClosed;
   Binding binding_;
-  IpAddress bound_addr_;    // the address bind() chose (the wildcard if none)
+  IpAddress bound_addr_;      // the address bind() chose (the wildcard if none)
   bool port_locked_ = false;  // bind() named the port
   bool addr_locked_ = false;  // bind() named the address
-  FourTuple tuple_;         // wire form: both addresses of the same version
+  FourTuple tuple_;           // wire form: both addresses of the same version
   bool has_peer_ = false;
   bool in_connections_ = false;
   bool in_listeners_ = false;

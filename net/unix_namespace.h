@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "base/result.h"
 
@@ -15,13 +16,15 @@ class UnixSocket;
 
 class UnixNamespace {
  public:
-  // EADDRINUSE when the name is taken.
-  Result<void> bind_abstract(const std::string& name, const std::shared_ptr<UnixSocket>& s);
-  void unbind_abstract(const std::string& name, const UnixSocket* s);
-  // ECONNREFUSED when nobody holds the name.
-  Result<std::shared_ptr<UnixSocket>> find_abstract(const std::string& name) const;
+  // Abstract names are per socket type, as Linux hashes them: a stream and a datagram
+  // socket may hold the same one. EADDRINUSE when the name is taken.
+  Result<void> bind_abstract(const std::string& name, int type,
+                             const std::shared_ptr<UnixSocket>& s);
+  void unbind_abstract(const std::string& name, int type, const UnixSocket* s);
+  // ECONNREFUSED when no socket of that type holds the name.
+  Result<std::shared_ptr<UnixSocket>> find_abstract(const std::string& name, int type) const;
   // A free name of five hex digits, for autobind.
-  std::string autobind_name();
+  std::string autobind_name(int type);
 
   // Filesystem names: `key` identifies the socket file (its absolute path). EADDRINUSE when
   // the file exists.
@@ -33,7 +36,7 @@ class UnixNamespace {
   bool path_exists(const std::string& key) const { return paths_.contains(key); }
 
  private:
-  std::map<std::string, std::weak_ptr<UnixSocket>> abstract_;
+  std::map<std::pair<int, std::string>, std::weak_ptr<UnixSocket>> abstract_;
   std::map<std::string, std::weak_ptr<UnixSocket>> paths_;
   uint32_t next_autobind_ = 0;
 };

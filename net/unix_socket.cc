@@ -29,9 +29,9 @@ UnixSocket::UnixSocket(UnixNamespace& names, int type, int flags, const Credenti
 UnixSocket::~UnixSocket() {
   // Whoever waits on this socket (a sender blocked on a full queue, say) must look again.
   queue_.notify(kAllEvents);
-  if (name_ && name_->abstract) names_.unbind_abstract(name_->bytes, this);
-  for (const Message& m : messages_)
-    uncharge(m, m.data.size());
+  if (name_ && name_->abstract) names_.unbind_abstract(name_->bytes, type(), this);
+  for (Message& m : messages_)
+    uncharge(m, m.charge);
   if (connection_oriented()) {
     if (auto p = peer_.lock()) p->peer_closed(!messages_.empty());
   }
@@ -62,9 +62,9 @@ void UnixSocket::peer_closed(bool lost_data) {
 }
 
 Result<void> UnixSocket::autobind() {
-  std::string name = names_.autobind_name();
+  std::string name = names_.autobind_name(type());
   if (name.empty()) return fail(ENOSPC);
-  TRY(names_.bind_abstract(name, self()));
+  TRY(names_.bind_abstract(name, type(), self()));
   name_ = UnixName{true, std::move(name)};
   return {};
 }
@@ -77,7 +77,7 @@ Result<void> UnixSocket::bind(const SockAddr& addr, const SocketCaller& caller) 
   UnixName n = TRY(parse_unix_address(addr));
   if (n.abstract) {
     if (name_) return fail(EINVAL);
-    TRY(names_.bind_abstract(n.bytes, self()));
+    TRY(names_.bind_abstract(n.bytes, type(), self()));
   } else {
     if (caller.paths == nullptr) return fail(EOPNOTSUPP);
     if (name_) return fail(EINVAL);
@@ -114,7 +114,7 @@ Result<std::shared_ptr<Socket>> UnixSocket::accept(int flags) {
 Result<std::shared_ptr<UnixSocket>> UnixSocket::find(const SockAddr& addr,
                                                      const SocketCaller& caller) {
   const UnixName n = TRY(parse_unix_address(addr));
-  if (n.abstract) return names_.find_abstract(n.bytes);
+  if (n.abstract) return names_.find_abstract(n.bytes, type());
   if (caller.paths == nullptr) return fail(ENOENT);
   const std::string key = TRY(caller.paths->lookup(n.bytes));
   return names_.find_path(key);
@@ -178,18 +178,27 @@ void UnixSocket::enqueue(Message m, UnixSocket* sender) {
   const size_t n = m.data.size();
   if (sender != nullptr) {
     m.sender = sender->self();
-    sender->charged_ += n;
+    m.charge = n + kMessageOverhead;
+    sender->charged_ += m.charge;
   }
   queue_bytes_ += n;
   messages_.push_back(std::move(m));
   queue_.notify(POLLIN | POLLRDNORM);
 }
 
-void UnixSocket::uncharge(const Message& m, size_t n) {
+void UnixSocket::uncharge(Message& m, size_t n) {
+  n = std::min(n, m.charge);
+  m.charge -= n;
   auto s = m.sender.lock();
-  if (!s) return;
+  if (!s || n == 0) return;
   s->charged_ -= std::min(n, s->charged_);
   s->queue_.notify(POLLOUT | POLLWRNORM | POLLWRBAND);
+}
+
+std::optional<UnixName> UnixSocket::sender_name(const Message& m) {
+  // Linux reads the sender's address when the message is received, not when it was sent.
+  if (auto s = m.sender.lock()) return s->name_;
+  return m.from;
 }
 
 bool UnixSocket::queue_full() const {
@@ -292,7 +301,7 @@ Result<RecvResult> UnixSocket::recv_stream(std::span<std::byte> dst, int flags) 
   }
   const bool peek = (flags & MSG_PEEK) != 0;
   RecvResult r;
-  if (messages_.front().from) r.from = make_unix_address(messages_.front().from);
+  if (auto from = sender_name(messages_.front())) r.from = make_unix_address(from);
   r.creds = messages_.front().creds;
   size_t i = 0;
   while (i < messages_.size() && r.copied < dst.size()) {
@@ -311,11 +320,12 @@ Result<RecvResult> UnixSocket::recv_stream(std::span<std::byte> dst, int flags) 
     if (peek) {
       ++i;
     } else {
-      uncharge(m, n);
       queue_bytes_ -= n;
       if (n == m.data.size()) {
+        uncharge(m, m.charge);
         messages_.pop_front();
       } else {
+        uncharge(m, n);
         m.data = m.data.sub(n, m.data.size() - n);
       }
     }
@@ -339,14 +349,13 @@ Result<RecvResult> UnixSocket::recv_message(std::span<std::byte> dst, int flags)
   r.copied = m.data.copy_to(dst);
   r.length = m.data.size();
   if (r.copied < r.length) r.msg_flags |= MSG_TRUNC;
-  if (type() == SOCK_SEQPACKET) r.msg_flags |= MSG_EOR;
-  if (m.from) r.from = make_unix_address(m.from);
+  if (auto from = sender_name(m)) r.from = make_unix_address(from);
   if (passcred_) r.creds = m.creds;
   if (peek) {
     r.rights = m.rights;
   } else {
     r.rights = std::move(m.rights);
-    uncharge(m, m.data.size());
+    uncharge(m, m.charge);
     queue_bytes_ -= m.data.size();
     messages_.pop_front();
     queue_.notify(POLLOUT | POLLWRNORM | POLLWRBAND);  // room for blocked senders

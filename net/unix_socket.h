@@ -22,6 +22,9 @@ class UnixSocket final : public Socket {
   static constexpr size_t kMaxDatagramQueue = 10;
   // SCM_MAX_FD.
   static constexpr size_t kMaxRights = 253;
+  // What a message costs its sender beyond its bytes, standing for Linux's skb overhead
+  // (truesize), so that floods of small datagrams fill the send buffer as they do there.
+  static constexpr size_t kMessageOverhead = 768;
 
   UnixSocket(UnixNamespace& names, int type, int flags, const Credentials& creds);
   ~UnixSocket() override;
@@ -57,6 +60,7 @@ class UnixSocket final : public Socket {
     Credentials creds;
     std::optional<UnixName> from;  // the sender's name, if it had one
     std::weak_ptr<UnixSocket> sender;
+    size_t charge = 0;  // what the sender is still charged for it
   };
   enum class State : uint8_t { kUnconnected, kListening, kConnected };
 
@@ -73,8 +77,9 @@ class UnixSocket final : public Socket {
   Result<RecvResult> recv_message(std::span<std::byte> dst, int flags);
   // Queues a message here, charging `sender` until it is read.
   void enqueue(Message m, UnixSocket* sender);
-  // Gives `n` bytes of a message back to its sender's budget.
-  static void uncharge(const Message& m, size_t n);
+  // Gives up to `n` of what a message costs back to its sender's budget.
+  static void uncharge(Message& m, size_t n);
+  static std::optional<UnixName> sender_name(const Message& m);
   bool queue_full() const;
   uint32_t send_buffer() const { return sndbuf_; }
   void peer_closed(bool lost_data);
