@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 
+#include "base/log.h"
 #include "net/tcp_socket.h"
 #include "net/udp_socket.h"
 #include "net/unix_socket.h"
@@ -40,7 +41,15 @@ Network::Network(kernel::Clock& clock, kernel::TimerQueue& timers, kernel::HostP
       options_(std::move(options)),
       stack_(clock, timers, options_.stack) {}
 
-Network::~Network() = default;
+Network::~Network() {
+  const StackStats& s = stack_.stats();
+  const LinkStats& l = stack_.loopback().link->stats();
+  log::info(
+      "net: tcp segments in {} out {}, retransmits {}, timeouts {}, fast recoveries {}; "
+      "lo packets {} dropped {} duplicated {} reordered {}",
+      s.tcp_segments_in, s.tcp_segments_out, s.tcp_retransmits, s.tcp_timeouts,
+      s.tcp_fast_recoveries, l.transmitted, l.dropped, l.duplicated, l.reordered);
+}
 
 Result<std::shared_ptr<Socket>> Network::socket(int domain, int type, int protocol, int flags,
                                                 const SocketCaller& caller) {

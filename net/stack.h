@@ -45,6 +45,8 @@ struct StackStats {
   uint64_t tcp_segments_in = 0;
   uint64_t tcp_segments_out = 0;
   uint64_t tcp_retransmits = 0;
+  uint64_t tcp_timeouts = 0;         // retransmission timer expiries
+  uint64_t tcp_fast_recoveries = 0;  // loss recoveries entered from duplicate ACKs / SACK
   uint64_t tcp_resets_sent = 0;
   uint64_t udp_datagrams_in = 0;
   uint64_t udp_datagrams_out = 0;

@@ -405,6 +405,8 @@ void TcpEndpoint::enter_time_wait() {
   set_state(TcpState::kTimeWait);
   shut_rd_ = shut_wr_ = true;
   rto_at_.reset();
+  reorder_at_.reset();
+  probe_at_.reset();
   persist_at_.reset();
   keepalive_at_.reset();
   close_at_ = stack_.clock().monotonic() + stack_.options().time_wait;
@@ -418,13 +420,15 @@ void TcpEndpoint::finish(int error) {
   set_state(TcpState::kClosed);
   shut_rd_ = shut_wr_ = true;
   rto_at_.reset();
+  reorder_at_.reset();
+  probe_at_.reset();
   persist_at_.reset();
   keepalive_at_.reset();
   close_at_.reset();
   update_timer();
   send_queue_.clear();
   ooo_.clear();
-  scoreboard_.clear();
+  flight_.clear();
   if (in_connections_) {
     in_connections_ = false;
     stack_.remove_connection(tuple_, this);
@@ -492,7 +496,10 @@ TcpInfo TcpEndpoint::info() const {
   i.rcv_mss = rcv_mss_;
   const uint32_t mss = std::max<uint32_t>(snd_mss_, 1);
   i.unacked = (snd_max_ - snd_una_ + mss - 1) / mss;
-  i.sacked = static_cast<uint32_t>(scoreboard_.sacked_bytes() / mss);
+  i.sacked =
+      static_cast<uint32_t>((seq_gt(snd_max_, snd_una_) ? snd_max_ - snd_una_ : 0) > flight_.bytes()
+                                ? ((snd_max_ - snd_una_) - flight_.bytes()) / mss
+                                : 0);
   if (auto s = rtt_.srtt()) i.rtt_us = static_cast<uint32_t>(s->count() / 1000);
   i.rttvar_us = static_cast<uint32_t>(rtt_.rttvar().count() / 1000);
   i.snd_ssthresh = ssthresh_ >= 0x7fffffff ? 0x7fffffff : ssthresh_ / mss;

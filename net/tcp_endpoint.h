@@ -1,7 +1,7 @@
 // One TCP endpoint: a socket's connection (or listener) as a segment protocol (RFC 9293):
 // three-way handshake, sequence and acknowledgement numbers, flow control with window
 // scaling, an out-of-order reassembly queue, retransmission on a timer with exponential
-// backoff, SACK-based fast retransmit and recovery, Reno congestion control, Nagle, FIN/RST
+// backoff, RACK-TLP loss detection with SACK recovery, Reno congestion control, Nagle, FIN/RST
 // handling with half-close, TIME_WAIT, zero-window probes and keepalive.
 //
 // The socket layer calls the operations below; each returns EAGAIN where a blocking socket
@@ -20,10 +20,10 @@
 #include "net/buffer.h"
 #include "net/ip_address.h"
 #include "net/port_table.h"
+#include "net/tcp_flight.h"
 #include "net/tcp_header.h"
 #include "net/tcp_reassembly.h"
 #include "net/tcp_rtt.h"
-#include "net/tcp_sack_scoreboard.h"
 #include "net/tcp_state.h"
 #include "sentry/kernel/clock.h"
 #include "sentry/kernel/wait_queue.h"
@@ -186,7 +186,8 @@ class TcpEndpoint : public std::enable_shared_from_this<TcpEndpoint> {
   bool synchronized_input(const TcpHeader& h, const Payload& payload);
   bool acceptable(const TcpHeader& h, size_t len) const;
   void process_ack(const TcpHeader& h, size_t payload_len);
-  void process_sack(const TcpHeader& h);
+  // Records SACK blocks; whether they reported anything new.
+  bool process_sack(const TcpHeader& h);
   void process_data(const TcpHeader& h, const Payload& payload);
   void process_fin();
   void on_reset();
@@ -195,14 +196,20 @@ class TcpEndpoint : public std::enable_shared_from_this<TcpEndpoint> {
   void established();
 
   // tcp_output.cc
-  void output(bool force_probe = false);
+  void output(bool force = false);
   void send_syn(bool with_ack);
   void send_ack();
   void send_reset(uint32_t seq);
   void send_segment(uint32_t seq, uint8_t flags, const Payload& payload);
-  void retransmit_lost();
-  void retransmit_range(uint64_t begin, uint64_t end);
+  // Sends [begin, end) again (at most one segment).
+  void resend(uint64_t begin, uint64_t end);
+  void resend_fin();
+  bool fin_outstanding() const { return fin_sent_ && seq_le_fin(); }
+  bool seq_le_fin() const;
+  // RACK: marks what is lost, arms the reordering timer, enters recovery when needed.
+  void detect_losses(bool partial_ack = false);
   void enter_recovery();
+  kernel::Duration reordering_window() const;
   uint16_t advertise_window();
   uint32_t receive_space() const;
   void maybe_window_update();
@@ -214,15 +221,18 @@ class TcpEndpoint : public std::enable_shared_from_this<TcpEndpoint> {
   uint64_t pos_of(uint32_t seq) const;
   uint32_t seq_of(uint64_t pos) const;
   uint64_t data_end_pos() const { return una64_ + send_queue_.size(); }
+  void rtt_sample(kernel::Duration rtt);
   void arm_retransmit();
   void stop_retransmit();
   void arm_persist();
   void arm_keepalive();
+  void arm_tail_probe();
   void update_timer();
   void on_timer();
   void retransmit_timeout();
   void persist_timeout();
   void keepalive_timeout();
+  void tail_probe_timeout();
 
   // tcp_endpoint.cc
   void set_state(TcpState s);
@@ -295,9 +305,10 @@ class TcpEndpoint : public std::enable_shared_from_this<TcpEndpoint> {
   uint32_t dupacks_ = 0;
   bool in_recovery_ = false;
   uint32_t recover_ = 0;
-  uint64_t retx_next_ = 0;   // stream position up to which holes were resent this recovery
   bool loss_state_ = false;  // after a timeout, until the lost data is recovered
-  SackScoreboard scoreboard_;
+  TcpFlight flight_;
+  bool probe_sent_ = false;  // a tail loss probe is out, since the last new ACK
+  kernel::Duration min_rtt_ = kernel::Duration::max();
   RttEstimator rtt_;
   bool rtt_timing_ = false;
   uint32_t rtt_seq_ = 0;
@@ -322,6 +333,8 @@ class TcpEndpoint : public std::enable_shared_from_this<TcpEndpoint> {
 
   // Timers: one TimerQueue entry for the earliest of these deadlines.
   std::optional<kernel::Duration> rto_at_;
+  std::optional<kernel::Duration> reorder_at_;  // RACK's reordering timer
+  std::optional<kernel::Duration> probe_at_;    // the tail loss probe timer
   std::optional<kernel::Duration> persist_at_;
   std::optional<kernel::Duration> keepalive_at_;
   std::optional<kernel::Duration> close_at_;  // TIME_WAIT or an orphan's FIN_WAIT2

@@ -114,7 +114,7 @@ void TcpEndpoint::syn_sent_input(const TcpHeader& h, const Payload& /*payload*/)
     snd_una_ = h.ack;
     una64_ = 1;
     if (seq_lt(snd_nxt_, snd_una_)) snd_nxt_ = snd_una_;
-    if (rtt_timing_ && timeouts_ == 0) rtt_.sample(stack_.clock().monotonic() - rtt_start_);
+    if (rtt_timing_ && timeouts_ == 0) rtt_sample(stack_.clock().monotonic() - rtt_start_);
     rtt_timing_ = false;
     timeouts_ = 0;
     rtt_.reset_backoff();
@@ -242,18 +242,19 @@ void TcpEndpoint::update_window(const TcpHeader& h) {
   }
 }
 
-void TcpEndpoint::process_sack(const TcpHeader& h) {
-  if (!sack_ok_) return;
-  const uint64_t max_pos = pos_of(snd_max_);
+bool TcpEndpoint::process_sack(const TcpHeader& h) {
+  if (!sack_ok_) return false;
+  const uint64_t before = flight_.delivered_bytes();
+  const kernel::Duration now = stack_.clock().monotonic();
   for (size_t i = 0; i < h.options.sack_count; ++i) {
     const SackBlock& b = h.options.sack[i];
     if (!seq_lt(b.left, b.right)) continue;
-    // Blocks must lie in what was sent and not yet cumulatively acknowledged.
+    // Blocks must lie in what was sent and not yet cumulatively acknowledged (a D-SACK
+    // below it says nothing new).
     if (seq_le(b.left, snd_una_) || seq_gt(b.right, snd_max_)) continue;
-    const uint64_t left = pos_of(b.left);
-    const uint64_t right = pos_of(b.right);
-    if (right <= max_pos) scoreboard_.add(left, right);
+    flight_.sacked(pos_of(b.left), pos_of(b.right), now);
   }
+  return flight_.delivered_bytes() != before;
 }
 
 void TcpEndpoint::process_ack(const TcpHeader& h, size_t payload_len) {
@@ -270,7 +271,7 @@ void TcpEndpoint::process_ack(const TcpHeader& h, size_t payload_len) {
     }
     snd_una_ = iss_ + 1;
     una64_ = 1;
-    if (rtt_timing_ && timeouts_ == 0) rtt_.sample(stack_.clock().monotonic() - rtt_start_);
+    if (rtt_timing_ && timeouts_ == 0) rtt_sample(stack_.clock().monotonic() - rtt_start_);
     rtt_timing_ = false;
     timeouts_ = 0;
     rtt_.reset_backoff();
@@ -289,13 +290,12 @@ void TcpEndpoint::process_ack(const TcpHeader& h, size_t payload_len) {
   }
   if (seq_lt(h.ack, snd_una_)) return;  // an old duplicate
 
-  const uint64_t sacked_before = scoreboard_.sacked_bytes();
-  process_sack(h);
-  const bool new_sack = scoreboard_.sacked_bytes() != sacked_before;
+  const bool new_sack = process_sack(h);
   const uint32_t old_wnd = snd_wnd_;
   update_window(h);
   const uint32_t acked = h.ack - snd_una_;
   const kernel::Duration now = stack_.clock().monotonic();
+  bool partial_ack = false;
 
   if (acked > 0) {
     uint32_t data_acked = acked;
@@ -306,22 +306,23 @@ void TcpEndpoint::process_ack(const TcpHeader& h, size_t payload_len) {
     snd_una_ = h.ack;
     una64_ += acked;
     if (seq_lt(snd_nxt_, snd_una_)) snd_nxt_ = snd_una_;
-    scoreboard_.advance(una64_);
+    flight_.acked(una64_, now);
     bytes_acked_ += data_acked;
     if (rtt_timing_ && seq_ge(h.ack, rtt_seq_)) {
-      rtt_.sample(now - rtt_start_);
+      rtt_sample(now - rtt_start_);
       rtt_timing_ = false;
     }
     timeouts_ = 0;
     rtt_.reset_backoff();
     persist_backoff_ = 0;
+    probe_sent_ = false;
 
     if (in_recovery_) {
       if (seq_ge(h.ack, recover_)) {
         in_recovery_ = false;
         cwnd_ = ssthresh_;
       } else {
-        retransmit_lost();  // a partial ACK: the next hole is lost too
+        partial_ack = true;
       }
     } else {
       if (loss_state_ && seq_ge(h.ack, recover_)) loss_state_ = false;
@@ -336,6 +337,7 @@ void TcpEndpoint::process_ack(const TcpHeader& h, size_t payload_len) {
     dupacks_ = 0;
     if (snd_una_ == snd_max_) {
       stop_retransmit();
+      reorder_at_.reset();
     } else {
       rto_at_ = now + rtt_.rto();
       update_timer();
@@ -364,14 +366,8 @@ void TcpEndpoint::process_ack(const TcpHeader& h, size_t payload_len) {
   } else if (snd_una_ != snd_max_) {
     const bool pure = payload_len == 0 && !h.has(kFin) && !h.has(kSyn);
     if ((pure && snd_wnd_ == old_wnd) || new_sack) ++dupacks_;
-    if (!in_recovery_) {
-      if (dupacks_ >= 3 || (sack_ok_ && scoreboard_.sacked_bytes() >= 3ULL * snd_mss_)) {
-        enter_recovery();
-      }
-    } else if (new_sack) {
-      retransmit_lost();
-    }
   }
+  if (snd_una_ != snd_max_) detect_losses(partial_ack);
   output();
 }
 

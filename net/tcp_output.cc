@@ -31,10 +31,24 @@ uint32_t TcpEndpoint::seq_of(uint64_t pos) const {
 }
 
 uint64_t TcpEndpoint::pipe() const {
-  const uint64_t nxt = pos_of(snd_nxt_);
-  const uint64_t out = nxt - una64_;
-  const uint64_t sacked = scoreboard_.sacked_below(nxt);
-  return out > sacked ? out - sacked : 0;
+  return flight_.pipe();
+}
+
+bool TcpEndpoint::seq_le_fin() const {
+  return seq_le(snd_una_, fin_seq_);
+}
+
+kernel::Duration TcpEndpoint::reordering_window() const {
+  // RFC 8985's min_rtt / 4, but at least 1 ms: the simulated link reorders by holding
+  // packets back a few hundred microseconds, longer than a loopback round trip.
+  constexpr kernel::Duration kFloor = std::chrono::milliseconds(1);
+  if (min_rtt_ == kernel::Duration::max()) return kFloor;
+  return std::max(min_rtt_ / 4, kFloor);
+}
+
+void TcpEndpoint::rtt_sample(kernel::Duration rtt) {
+  rtt_.sample(rtt);
+  min_rtt_ = std::min(min_rtt_, rtt);
 }
 
 uint32_t TcpEndpoint::current_mss() const {
@@ -164,29 +178,29 @@ void TcpEndpoint::output(bool force) {
   }
   const uint64_t data_end = data_end_pos();
   const kernel::Duration now = stack_.clock().monotonic();
+  // Lost segments go first (RFC 6675's NextSeg), as the congestion window allows; `force`
+  // (after a timeout, or entering recovery) sends the first regardless.
+  uint64_t from = una64_;
+  while (auto lost = flight_.next_lost(from)) {
+    if (!force && pipe() >= cwnd_) return;
+    const uint64_t end = std::min<uint64_t>(lost->second, lost->first + current_mss());
+    resend(lost->first, end);
+    from = end;
+    if (force) return;
+  }
   for (;;) {
-    uint64_t nxt = pos_of(snd_nxt_);
-    const bool retransmission = seq_lt(snd_nxt_, snd_max_);
-    if (retransmission && sack_ok_) {
-      const uint64_t skip = std::min(scoreboard_.skip_sacked(nxt), data_end);
-      if (skip != nxt) {
-        snd_nxt_ = seq_of(skip);
-        continue;
-      }
-    }
+    const uint64_t nxt = pos_of(snd_nxt_);
     if (nxt > data_end) break;  // everything, FIN included, is out
     const uint64_t avail = data_end - nxt;
     const uint32_t mss = current_mss();
     uint64_t len = std::min<uint64_t>(avail, mss);
-    // New data stays within the peer's window; data sent before may be sent again.
-    uint64_t limit = una64_ + snd_wnd_;
-    if (retransmission) limit = std::max(limit, pos_of(snd_max_));
+    // New data stays within the peer's window.
+    const uint64_t limit = una64_ + snd_wnd_;
     len = nxt + len > limit ? (limit > nxt ? limit - nxt : 0) : len;
-    if (retransmission && sack_ok_) len = std::min(len, scoreboard_.next_sacked(nxt) - nxt);
     const bool fin = shut_wr_ && nxt + len == data_end;
     if (len == 0 && !fin) break;
     if (!force && len > 0 && pipe() >= cwnd_) break;
-    if (!retransmission && !force && len > 0 && len < mss && !fin) {
+    if (!force && len > 0 && len < mss && !fin) {
       // Nagle (RFC 896) and sender silly-window avoidance: a small segment goes out only when
       // it carries everything queued and nothing is unacknowledged (or TCP_NODELAY), or
       // when it fills half the largest window the peer ever offered.
@@ -201,16 +215,13 @@ void TcpEndpoint::output(bool force) {
     if (len > 0 && nxt + len == data_end) flags |= kPsh;
     if (fin) flags |= kFin;
     send_segment(snd_nxt_, flags, send_queue_.share(nxt - una64_, len));
+    if (len > 0) flight_.sent(nxt, nxt + len, now, false);
     if (fin) {
       fin_sent_ = true;
       fin_seq_ = seq_of(data_end);
     }
     const uint32_t end_seq = snd_nxt_ + static_cast<uint32_t>(len) + (fin ? 1 : 0);
-    if (retransmission) {
-      ++total_retrans_;
-      ++stack_.stats().tcp_retransmits;
-      rtt_timing_ = false;  // Karn: no samples across a retransmission
-    } else if (!rtt_timing_) {
+    if (!rtt_timing_) {
       rtt_timing_ = true;
       rtt_seq_ = end_seq;
       rtt_start_ = now;
@@ -222,63 +233,58 @@ void TcpEndpoint::output(bool force) {
   }
   // Data waits, nothing is in flight to bring an ACK, and the window is too small: probe.
   if (snd_una_ == snd_max_ && pos_of(snd_nxt_) < data_end) arm_persist();
+  arm_tail_probe();
 }
 
-void TcpEndpoint::retransmit_range(uint64_t begin, uint64_t end) {
+void TcpEndpoint::resend(uint64_t begin, uint64_t end) {
   const uint64_t data_end = data_end_pos();
   end = std::min(end, data_end);
-  const uint32_t mss = current_mss();
-  while (begin < end) {
-    const uint64_t len = std::min<uint64_t>(end - begin, mss);
-    const bool fin = shut_wr_ && fin_sent_ && begin + len == data_end;
-    uint8_t flags = kAck;
-    if (fin) flags |= kFin;
-    send_segment(seq_of(begin), flags, send_queue_.share(begin - una64_, len));
-    ++total_retrans_;
-    ++stack_.stats().tcp_retransmits;
-    begin += len;
-  }
+  if (begin >= end) return;
+  uint8_t flags = kAck;
+  // The FIN sits right after the last byte and goes again with it.
+  if (fin_sent_ && end == data_end) flags |= kFin;
+  send_segment(seq_of(begin), flags, send_queue_.share(begin - una64_, end - begin));
+  flight_.sent(begin, end, stack_.clock().monotonic(), true);
+  ++total_retrans_;
+  ++stack_.stats().tcp_retransmits;
+  rtt_timing_ = false;  // Karn: no samples across a retransmission
+  arm_retransmit();
+}
+
+void TcpEndpoint::resend_fin() {
+  send_segment(fin_seq_, kAck | kFin, {});
+  ++total_retrans_;
+  ++stack_.stats().tcp_retransmits;
   rtt_timing_ = false;
   arm_retransmit();
 }
 
-void TcpEndpoint::retransmit_lost() {
-  if (!sack_ok_ || scoreboard_.empty()) {
-    // NewReno (RFC 6582): resend the first unacknowledged segment once per partial ACK.
-    if (retx_next_ <= una64_) {
-      const uint64_t end = std::min<uint64_t>(una64_ + snd_mss_, data_end_pos());
-      if (end > una64_) {
-        retransmit_range(una64_, end);
-      } else if (fin_sent_ && snd_una_ == fin_seq_) {
-        send_segment(fin_seq_, kAck | kFin, {});
-        ++total_retrans_;
-      }
-      retx_next_ = std::max<uint64_t>(end, una64_ + 1);
+void TcpEndpoint::detect_losses(bool partial_ack) {
+  const kernel::Duration now = stack_.clock().monotonic();
+  if (!sack_ok_) {
+    // Without SACK, NewReno (RFC 6582): three duplicate ACKs, or a partial ACK in recovery,
+    // mean the first unacknowledged segment is lost.
+    if ((dupacks_ == 3 && !in_recovery_) || (in_recovery_ && partial_ack)) {
+      flight_.mark_first_lost();
     }
-    return;
+  } else {
+    reorder_at_ = flight_.detect_losses(now, reordering_window());
+    update_timer();
   }
-  // SACK (RFC 6675, simplified): every hole below the highest byte the receiver holds is
-  // lost; each is resent once per recovery.
-  uint64_t pos = std::max(retx_next_, una64_);
-  const uint64_t high = scoreboard_.highest();
-  while (pos < high) {
-    pos = scoreboard_.skip_sacked(pos);
-    if (pos >= high) break;
-    const uint64_t hole_end = std::min(scoreboard_.next_sacked(pos), high);
-    retransmit_range(pos, hole_end);
-    pos = hole_end;
-  }
-  retx_next_ = std::max(retx_next_, pos);
+  if (flight_.has_lost() && !in_recovery_ && !loss_state_) enter_recovery();
 }
 
 void TcpEndpoint::enter_recovery() {
+  ++stack_.stats().tcp_fast_recoveries;
   in_recovery_ = true;
   recover_ = snd_max_;
-  ssthresh_ = static_cast<uint32_t>(std::max<uint64_t>(pipe() / 2, 2ULL * snd_mss_));
+  // RFC 5681: half the data in flight, at least two segments.
+  ssthresh_ = static_cast<uint32_t>(std::max<uint64_t>((snd_max_ - snd_una_) / 2, 2ULL * snd_mss_));
   cwnd_ = ssthresh_;
-  retx_next_ = una64_;
   rtt_timing_ = false;
-  retransmit_lost();
+  probe_sent_ = false;
+  probe_at_.reset();
+  output(/*force=*/true);  // the first lost segment goes at once
 }
 
 // --- Timers ---------------------------------------------------------------------------
@@ -313,7 +319,7 @@ void TcpEndpoint::arm_keepalive() {
 
 void TcpEndpoint::update_timer() {
   std::optional<kernel::Duration> next;
-  for (const auto& d : {rto_at_, persist_at_, keepalive_at_, close_at_}) {
+  for (const auto& d : {rto_at_, reorder_at_, probe_at_, persist_at_, keepalive_at_, close_at_}) {
     if (d && (!next || *d < *next)) next = d;
   }
   if (!next) return;  // a pending timer fires, finds nothing due and lapses
@@ -332,6 +338,17 @@ void TcpEndpoint::on_timer() {
   if (rto_at_ && *rto_at_ <= now) {
     rto_at_.reset();
     retransmit_timeout();
+  }
+  if (reorder_at_ && *reorder_at_ <= now) {
+    reorder_at_.reset();
+    if (tcp_synchronized(state_)) {
+      detect_losses();
+      output();
+    }
+  }
+  if (probe_at_ && *probe_at_ <= now) {
+    probe_at_.reset();
+    tail_probe_timeout();
   }
   if (persist_at_ && *persist_at_ <= now) {
     persist_at_.reset();
@@ -383,16 +400,17 @@ void TcpEndpoint::retransmit_timeout() {
       return;
   }
   if (snd_una_ == snd_max_) return;
+  ++stack_.stats().tcp_timeouts;
   if (++timeouts_ > kDataRetries) {
     send_reset(snd_max_);
     finish(ETIMEDOUT);
     return;
   }
   // RFC 5681 3.1 and RFC 6298 5.5-5.7: halve ssthresh on the first timeout, restart from one
-  // segment, back off the timer and resend from the first unacknowledged byte (skipping what
-  // the receiver reported holding).
+  // segment, back off the timer, and resend what the receiver did not report holding.
   if (timeouts_ == 1) {
-    ssthresh_ = static_cast<uint32_t>(std::max<uint64_t>(pipe() / 2, 2ULL * snd_mss_));
+    ssthresh_ =
+        static_cast<uint32_t>(std::max<uint64_t>((snd_max_ - snd_una_) / 2, 2ULL * snd_mss_));
   }
   cwnd_ = snd_mss_;
   in_recovery_ = false;
@@ -400,10 +418,51 @@ void TcpEndpoint::retransmit_timeout() {
   recover_ = snd_max_;
   dupacks_ = 0;
   rtt_timing_ = false;
+  probe_at_.reset();
+  reorder_at_.reset();
   rtt_.backoff();
-  snd_nxt_ = snd_una_;
-  output(true);
+  flight_.mark_all_lost();
+  if (flight_.empty() && fin_outstanding()) {
+    resend_fin();
+  } else {
+    output(/*force=*/true);
+  }
   arm_retransmit();
+}
+
+void TcpEndpoint::arm_tail_probe() {
+  // RFC 8985 7: with data in flight and no loss being repaired, probe the tail after two
+  // round trips, so that a lost last segment is found by SACK instead of the slow timer.
+  if (!sack_ok_ || in_recovery_ || loss_state_ || probe_sent_ || snd_una_ == snd_max_ ||
+      !rtt_.srtt() || !tcp_synchronized(state_)) {
+    probe_at_.reset();
+    return;
+  }
+  const kernel::Duration pto =
+      std::max<kernel::Duration>(2 * *rtt_.srtt(), std::chrono::milliseconds(10));
+  const kernel::Duration at = stack_.clock().monotonic() + pto;
+  if (rto_at_ && at >= *rto_at_) {
+    probe_at_.reset();
+    return;
+  }
+  probe_at_ = at;
+  update_timer();
+}
+
+void TcpEndpoint::tail_probe_timeout() {
+  if (!tcp_synchronized(state_) || in_recovery_ || loss_state_ || snd_una_ == snd_max_) return;
+  probe_sent_ = true;
+  const uint64_t nxt = pos_of(snd_nxt_);
+  if (nxt < data_end_pos() && nxt < una64_ + snd_wnd_) {
+    output(/*force=*/true);  // new data makes the best probe
+  } else if (auto last = flight_.last()) {
+    const uint64_t begin = last->second - std::min<uint64_t>(last->second - last->first, snd_mss_);
+    resend(begin, last->second);
+  } else if (fin_outstanding()) {
+    resend_fin();
+  }
+  rto_at_ = stack_.clock().monotonic() + rtt_.rto();
+  update_timer();
 }
 
 void TcpEndpoint::persist_timeout() {

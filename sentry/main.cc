@@ -14,6 +14,8 @@
 
 #include "base/log.h"
 #include "fs/host_file.h"
+#include "net/link_faults.h"
+#include "net/network.h"
 #include "sentry/kernel/exec.h"
 #include "sentry/kernel/host_signals.h"
 #include "sentry/kernel/kernel.h"
@@ -75,6 +77,7 @@ int main(int argc, char** argv) {
   std::string log_level = "warn";
   std::string log_file;
   std::vector<std::string> env;
+  std::string net_faults;
   std::vector<std::string> command;
   app.add_flag("--strace", strace, "Print every guest syscall, strace-style");
   app.add_flag("--stats", stats, "Print per-syscall counts when the guest exits");
@@ -87,6 +90,13 @@ int main(int argc, char** argv) {
                                                                       : std::string();
       });
   app.add_flag("--clear-env", clear_env, "Start the guest with an empty environment");
+  app.add_option("--net-faults", net_faults,
+                 "Faults on the sandbox's loopback link, e.g. "
+                 "loss=0.1,reorder=0.2,dup=0.01,delay=1ms,seed=7")
+      ->check([](const std::string& spec) {
+        auto f = ms::net::parse_link_faults(spec);
+        return f ? std::string() : f.error();
+      });
   app.add_flag("--list-syscalls", list_syscalls,
                "Print the syscall table with each call's support status, as Markdown");
   app.add_option("command", command, "The program to run and its arguments");
@@ -130,6 +140,14 @@ int main(int argc, char** argv) {
   options.stats = stats;
   ms::kernel::Kernel kernel(std::move(*platform), std::make_unique<ms::kernel::HostClock>(),
                             options);
+  ms::net::NetworkOptions net_options;
+  net_options.stack.seed = kernel.random_u64();
+  if (!net_faults.empty()) {
+    net_options.stack.loopback_faults = *ms::net::parse_link_faults(net_faults);
+    net_options.stack.seed = net_options.stack.loopback_faults.seed;
+  }
+  kernel.set_network(std::make_unique<ms::net::Network>(kernel.clock(), kernel.timers(),
+                                                        kernel.poller(), net_options));
 
   const auto creds = ms::kernel::Credentials::of_ids(getuid(), getgid());
   ms::kernel::ExecRequest request;
@@ -156,11 +174,12 @@ int main(int argc, char** argv) {
   group.creds() = creds;
   group.creds().groups.resize(static_cast<size_t>(std::max(getgroups(0, nullptr), 0)));
   if (!group.creds().groups.empty()) {
-    const int n = getgroups(static_cast<int>(group.creds().groups.size()),
-                            group.creds().groups.data());
+    const int n =
+        getgroups(static_cast<int>(group.creds().groups.size()), group.creds().groups.data());
     group.creds().groups.resize(static_cast<size_t>(std::max(n, 0)));
   }
-  for (int r = 0; r < RLIM_NLIMITS; ++r) getrlimit(r, &group.rlimits()[static_cast<size_t>(r)]);
+  for (int r = 0; r < RLIM_NLIMITS; ++r)
+    getrlimit(r, &group.rlimits()[static_cast<size_t>(r)]);
   init.comm = command.front().substr(command.front().rfind('/') + 1).substr(0, 15);
   ms::kernel::install_host_signal_forwarding();
   return kernel.run();

@@ -1,10 +1,10 @@
-// The TCP building blocks on their own: sequence arithmetic, reassembly, the SACK scoreboard
-// and the RTT estimator.
+// The TCP building blocks on their own: sequence arithmetic, reassembly, the in-flight record
+// with RACK loss detection, and the RTT estimator.
 #include <gtest/gtest.h>
 
+#include "net/tcp_flight.h"
 #include "net/tcp_reassembly.h"
 #include "net/tcp_rtt.h"
-#include "net/tcp_sack_scoreboard.h"
 #include "net/tcp_seq.h"
 #include "tests/unit/net/net_test_util.h"
 
@@ -73,22 +73,75 @@ TEST(Reassembly, SackRangesPutTheLatestFirst) {
   EXPECT_EQ(r.sack_ranges(4)[0].begin, 300u);
 }
 
-TEST(SackScoreboard, MergesAndAdvances) {
-  SackScoreboard s;
-  s.add(100, 200);
-  s.add(300, 400);
-  s.add(200, 250);  // touches the first range
-  EXPECT_EQ(s.sacked_bytes(), 250u);
-  EXPECT_EQ(s.highest(), 400u);
-  EXPECT_EQ(s.skip_sacked(150), 250u);
-  EXPECT_EQ(s.skip_sacked(260), 260u);
-  EXPECT_EQ(s.next_sacked(260), 300u);
-  EXPECT_EQ(s.next_sacked(350), 350u);
-  EXPECT_EQ(s.sacked_below(320), 170u);
-  s.advance(320);
-  EXPECT_EQ(s.sacked_bytes(), 80u);
-  s.advance(1000);
-  EXPECT_TRUE(s.empty());
+TEST(TcpFlight, TracksWhatIsInFlight) {
+  TcpFlight f;
+  const kernel::Duration t0{1000000};
+  f.sent(0, 100, t0, false);
+  f.sent(100, 200, t0, false);
+  f.sent(200, 300, t0, false);
+  EXPECT_EQ(f.bytes(), 300u);
+  EXPECT_EQ(f.pipe(), 300u);
+  f.sacked(150, 250, t0 + 10us);  // splits two segments
+  EXPECT_EQ(f.bytes(), 200u);
+  EXPECT_EQ(f.delivered_bytes(), 100u);
+  f.acked(120, t0 + 20us);
+  EXPECT_EQ(f.bytes(), 80u);  // [120, 150) and [250, 300)
+  EXPECT_EQ(f.segments(), 2u);
+  f.acked(300, t0 + 30us);
+  EXPECT_TRUE(f.empty());
+  EXPECT_EQ(f.delivered_bytes(), 300u);
+}
+
+TEST(TcpFlight, RackMarksSegmentsSentBeforeADeliveredOne) {
+  TcpFlight f;
+  const kernel::Duration t0{1000000};
+  f.sent(0, 100, t0, false);
+  f.sent(100, 200, t0 + 1us, false);
+  f.sent(200, 300, t0 + 2us, false);
+  // The third arrives (SACK) 50 us after it was sent; the first two did not.
+  f.sacked(200, 300, t0 + 52us);
+  EXPECT_EQ(*f.rack_rtt(), 50us);
+  // Not yet: a reordered packet gets the reordering window to show up.
+  auto next = f.detect_losses(t0 + 60us, 1ms);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(*next, t0 + 50us + 1ms);
+  EXPECT_FALSE(f.has_lost());
+  f.detect_losses(t0 + 2ms, 1ms);
+  EXPECT_TRUE(f.has_lost());
+  EXPECT_EQ(f.pipe(), 0u);
+  auto lost = f.next_lost(0);
+  ASSERT_TRUE(lost);
+  EXPECT_EQ(lost->first, 0u);
+  EXPECT_EQ(f.next_lost(100)->first, 100u);
+}
+
+TEST(TcpFlight, RackFindsALostRetransmission) {
+  TcpFlight f;
+  const kernel::Duration t0{1000000};
+  f.sent(0, 100, t0, false);
+  f.sent(100, 200, t0, false);
+  f.sacked(100, 200, t0 + 50us);
+  f.detect_losses(t0 + 2ms, 1ms);
+  ASSERT_TRUE(f.has_lost());
+  // The hole is resent; the retransmission is lost too, but new data sent after it arrives.
+  f.sent(0, 100, t0 + 2ms, true);
+  EXPECT_FALSE(f.has_lost());
+  f.sent(200, 300, t0 + 3ms, false);
+  f.sacked(200, 300, t0 + 3ms + 50us);
+  f.detect_losses(t0 + 5ms, 1ms);
+  EXPECT_TRUE(f.has_lost());
+  EXPECT_EQ(f.next_lost(0)->first, 0u);
+}
+
+TEST(TcpFlight, TimeoutMarksEverythingLost) {
+  TcpFlight f;
+  f.sent(0, 100, kernel::Duration{1}, false);
+  f.sent(100, 200, kernel::Duration{2}, false);
+  f.mark_all_lost();
+  EXPECT_EQ(f.pipe(), 0u);
+  f.sent(0, 100, kernel::Duration{3}, true);
+  EXPECT_EQ(f.pipe(), 100u);
+  EXPECT_EQ(f.last()->first, 100u);
 }
 
 TEST(RttEstimator, FollowsRfc6298) {

@@ -149,7 +149,7 @@ TEST_F(TcpTransferTest, LostSegmentIsFastRetransmitted) {
   EXPECT_GE(p.client->info().total_retrans, 1u);
 }
 
-TEST_F(TcpTransferTest, TailLossIsRetransmittedOnTimeout) {
+TEST_F(TcpTransferTest, TailLossIsFoundByAProbe) {
   auto p = connect_pair();
   bool dropped = false;
   link->filter = [&](const Packet& pk) {
@@ -163,7 +163,9 @@ TEST_F(TcpTransferTest, TailLossIsRetransmittedOnTimeout) {
   EXPECT_EQ(p.server->readable_bytes(), 0u);
   const auto start = clock.now;
   ASSERT_TRUE(run_until([&] { return p.server->readable_bytes() > 0; }));
-  EXPECT_GE(clock.now - start, 200ms);
+  // The tail loss probe (two round trips, at least 10 ms) came long before the 200 ms timer.
+  EXPECT_EQ(clock.now - start, 10ms);
+  EXPECT_EQ(p.client->info().total_retrans, 1u);
   std::vector<std::byte> got;
   testing::read_all(*p.server, got);
   EXPECT_EQ(text(got), "only segment");
@@ -182,9 +184,52 @@ TEST_F(TcpTransferTest, RepeatedLossBacksOff) {
   ASSERT_TRUE(p.client->send(bytes("x")));
   const auto start = clock.now;
   ASSERT_TRUE(run_until([&] { return p.server->readable_bytes() > 0; }));
-  // RTO doubles each time: at least 0.2 + 0.4 + 0.8 + 1.6 s.
-  EXPECT_GE(clock.now - start, 3000ms);
+  // A probe after 10 ms, then timeouts of 0.2, 0.4 and 0.8 s: the timer doubles each time.
+  EXPECT_EQ(clock.now - start, 10ms + 200ms + 400ms + 800ms);
   EXPECT_EQ(p.client->info().backoff, 0);  // reset by the ACK that finally came
+}
+
+TEST_F(TcpTransferTest, LostRetransmissionIsFoundWithoutTheTimer) {
+  auto p = connect_pair();
+  ASSERT_TRUE(p.client->send(bytes("x")));  // opens the full window
+  std::vector<std::byte> one(1);
+  ASSERT_EQ(*p.server->recv(one), 1u);
+  // Drop the third data segment, and then its first retransmission.
+  int seen = 0;
+  int drops = 0;
+  uint32_t victim = 0;
+  link->filter = [&](const Packet& pk) {
+    auto s = testing::decode_tcp(pk);
+    if (!s || s->len == 0) return Verdict::kPass;
+    if (++seen == 3) victim = s->seq;
+    if (s->seq == victim && drops < 2) {
+      ++drops;
+      return Verdict::kDrop;
+    }
+    return Verdict::kPass;
+  };
+  // The application writes 64 KiB every 100 us, so that data sent after the retransmission
+  // is what reveals its loss.
+  const auto data = testing::pattern(4 << 20, 9);
+  const auto start = clock.now;
+  std::vector<std::byte> got;
+  std::vector<std::byte> buf(1 << 20);
+  size_t sent = 0;
+  while (got.size() < data.size() && clock.now - start < 10s) {
+    if (sent < data.size()) {
+      auto n = p.client->send(
+          std::span(data).subspan(sent, std::min<size_t>(65536, data.size() - sent)));
+      if (n) sent += *n;
+    }
+    for (auto n = p.server->recv(buf); n && *n > 0; n = p.server->recv(buf)) {
+      got.insert(got.end(), buf.begin(), buf.begin() + static_cast<ptrdiff_t>(*n));
+    }
+    advance(100us);
+  }
+  EXPECT_TRUE(got == data);
+  EXPECT_EQ(drops, 2);
+  EXPECT_LT(clock.now - start, 200ms);  // RACK saw it, not the retransmission timer
+  EXPECT_EQ(stack->stats().tcp_timeouts, 0u);
 }
 
 TEST_F(TcpTransferTest, DuplicatedSegmentsAreDeliveredOnce) {
