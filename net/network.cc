@@ -44,11 +44,12 @@ Network::Network(kernel::Clock& clock, kernel::TimerQueue& timers, kernel::HostP
 Network::~Network() {
   const StackStats& s = stack_.stats();
   const LinkStats& l = stack_.loopback().link->stats();
+  if (s.tcp_segments_out == 0 && s.udp_datagrams_out == 0) return;
   log::info(
-      "net: tcp segments in {} out {}, retransmits {}, timeouts {}, fast recoveries {}; "
-      "lo packets {} dropped {} duplicated {} reordered {}",
-      s.tcp_segments_in, s.tcp_segments_out, s.tcp_retransmits, s.tcp_timeouts,
-      s.tcp_fast_recoveries, l.transmitted, l.dropped, l.duplicated, l.reordered);
+      "net: the loopback link carried {} packets: dropped {}, duplicated {}, reordered {}; "
+      "TCP sent {} segments, retransmitted {} ({} timeouts, {} fast recoveries)",
+      l.transmitted, l.dropped, l.duplicated, l.reordered, s.tcp_segments_out,
+      s.tcp_retransmits, s.tcp_timeouts, s.tcp_fast_recoveries);
 }
 
 Result<std::shared_ptr<Socket>> Network::socket(int domain, int type, int protocol, int flags,

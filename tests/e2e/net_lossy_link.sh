@@ -13,14 +13,14 @@ run() {
   out=$(timeout 120 "$MS" --log-level info --net-faults "$faults" "$STREAM" "$@" 2>"$err")
   rc=$?
   local stats
-  stats=$(grep 'net: tcp' "$err")
+  stats=$(grep "net: the loopback" "$err")
   rm -f "$err"
   if [ $rc -ne 0 ] || [[ "$out" != *"arrived complete and in order"* ]]; then
     fail "$label: exit $rc, [$out]"
     return
   fi
   local dropped
-  dropped=$(sed -n 's/.*dropped \([0-9]*\).*/\1/p' <<<"$stats")
+  dropped=$(sed -n "s/.*dropped \([0-9]*\).*/\1/p" <<<"$stats")
   if [ "${dropped:-0}" -eq 0 ]; then
     fail "$label: the link dropped nothing ($stats)"
     return
