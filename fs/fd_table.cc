@@ -16,6 +16,13 @@ Result<int> FdTable::install(FilePtr file, bool cloexec, int min_fd, uint64_t li
   return fail(EMFILE);
 }
 
+Result<int> FdTable::lowest_free(int min_fd, uint64_t limit) const {
+  for (size_t fd = static_cast<size_t>(min_fd); fd < limit; ++fd) {
+    if (fd >= entries_.size() || !entries_[fd].file) return static_cast<int>(fd);
+  }
+  return fail(EMFILE);
+}
+
 FdTable::FilePtr FdTable::install_at(int fd, FilePtr file, bool cloexec) {
   const auto i = static_cast<size_t>(fd);
   if (i >= entries_.size()) entries_.resize(i + 1);
@@ -53,15 +60,21 @@ std::vector<int> FdTable::open_in(unsigned first, unsigned last) const {
   return fds;
 }
 
-void FdTable::close_on_exec() {
+std::vector<FdTable::FilePtr> FdTable::close_on_exec() {
+  std::vector<FilePtr> closed;
   for (auto& e : entries_) {
-    if (e.cloexec) e = Entry{};
+    if (e.cloexec && e.file) {
+      closed.push_back(std::move(e.file));
+      e = Entry{};
+    }
   }
   trim();
+  return closed;
 }
 
 void FdTable::trim() {
-  while (!entries_.empty() && !entries_.back().file) entries_.pop_back();
+  while (!entries_.empty() && !entries_.back().file)
+    entries_.pop_back();
 }
 
 }  // namespace ms::fs

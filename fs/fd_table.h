@@ -17,6 +17,9 @@ class FdTable {
 
   // The lowest free descriptor >= min_fd and below limit (RLIMIT_NOFILE); EMFILE if none.
   Result<int> install(FilePtr file, bool cloexec, int min_fd, uint64_t limit);
+  // What install() would choose, without installing: open(2) reports EMFILE before it
+  // looks at the path.
+  Result<int> lowest_free(int min_fd, uint64_t limit) const;
   // Puts file at fd, replacing (and returning) what was there, as dup2 does.
   FilePtr install_at(int fd, FilePtr file, bool cloexec);
   // nullptr for a descriptor that is not open.
@@ -29,7 +32,9 @@ class FdTable {
   std::vector<int> open_in(unsigned first, unsigned last) const;
   // Highest open descriptor + 1.
   int end() const { return static_cast<int>(entries_.size()); }
-  void close_on_exec();
+  // Closes the close-on-exec descriptors; returns what they referred to, so the caller can
+  // release the process's record locks on those files.
+  std::vector<FilePtr> close_on_exec();
   std::shared_ptr<FdTable> clone() const { return std::make_shared<FdTable>(*this); }
 
  private:

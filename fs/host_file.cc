@@ -17,6 +17,18 @@ Result<size_t> transferred(ssize_t n) {
   return static_cast<size_t>(n);
 }
 
+// The kernel's struct termios (asm/termbits.h): what TCGETS/TCSETS move. glibc's struct
+// termios is larger (NCCS 32, speeds): using it would overrun the guest's buffer.
+struct KernelTermios {
+  uint32_t c_iflag;
+  uint32_t c_oflag;
+  uint32_t c_cflag;
+  uint32_t c_lflag;
+  uint8_t c_line;
+  uint8_t c_cc[19];
+};
+static_assert(sizeof(KernelTermios) == 36);
+
 Timestamp ts(const timespec& t) {
   return Timestamp{t.tv_sec, static_cast<uint32_t>(t.tv_nsec)};
 }
@@ -28,6 +40,15 @@ Result<uint64_t> ioctl_out(int fd, uint32_t request, uint64_t arg, mm::GuestMemo
   if (::ioctl(fd, request, &value) != 0) return fail(errno);
   TRY(mem.write(mm::GuestPtr<T>(arg), value));
   return 0;
+}
+
+// Whether the host can poll fd: epoll refuses files without a poll method with EPERM, which
+// is what a guest's epoll_ctl must see too.
+bool host_pollable(int fd) {
+  const UniqueFd probe(epoll_create1(EPOLL_CLOEXEC));
+  if (!probe) return true;
+  epoll_event ev{};
+  return epoll_ctl(probe.get(), EPOLL_CTL_ADD, fd, &ev) == 0 || errno != EPERM;
 }
 
 template <class T>
@@ -54,25 +75,29 @@ std::shared_ptr<HostFile> HostFile::from_stdio(int fd, kernel::HostPoller& polle
   }
   if (!own) own.reset(::fcntl(fd, F_DUPFD_CLOEXEC, 3));
   if (!own) return nullptr;
-  const std::string name = tty ? "/dev/pts/0"
-                           : S_ISFIFO(st.st_mode)
-                               ? "pipe:[" + std::to_string(st.st_ino) + "]"
-                               : "host:[" + std::to_string(fd) + "]";
-  return std::shared_ptr<HostFile>(
-      new HostFile(std::move(own), flags & (O_ACCMODE | O_APPEND), poller, name, socket, tty));
+  const std::string name = tty                    ? "/dev/pts/0"
+                           : S_ISFIFO(st.st_mode) ? "pipe:[" + std::to_string(st.st_ino) + "]"
+                                                  : "host:[" + std::to_string(fd) + "]";
+  const bool pollable = host_pollable(own.get());
+  return std::shared_ptr<HostFile>(new HostFile(std::move(own),
+                                                flags & (O_ACCMODE | O_APPEND | O_LARGEFILE),
+                                                poller, name, socket, tty, pollable));
 }
 
 HostFile::HostFile(UniqueFd fd, int flags, kernel::HostPoller& poller, std::string name,
-                   bool socket, bool tty)
+                   bool socket, bool tty, bool pollable)
     : FileDescription(flags),
       fd_(std::move(fd)),
       poller_(poller),
       queue_(&HostFile::on_wait, this),
       name_(std::move(name)),
       socket_(socket),
-      tty_(tty) {}
+      tty_(tty),
+      pollable_(pollable) {}
 
-HostFile::~HostFile() { poller_.disarm(fd_.get()); }
+HostFile::~HostFile() {
+  poller_.disarm(fd_.get());
+}
 
 Result<size_t> HostFile::read(std::span<std::byte> dst) {
   if (socket_) return transferred(::recv(fd_.get(), dst.data(), dst.size(), MSG_DONTWAIT));
@@ -120,10 +145,10 @@ Result<Stat> HostFile::stat() {
 
 Result<uint64_t> HostFile::ioctl(uint32_t request, uint64_t arg, mm::GuestMemory& mem) {
   switch (request) {
-    case TCGETS: return ioctl_out<termios>(fd_.get(), request, arg, mem);
+    case TCGETS: return ioctl_out<KernelTermios>(fd_.get(), request, arg, mem);
     case TCSETS:
     case TCSETSW:
-    case TCSETSF: return ioctl_in<termios>(fd_.get(), request, arg, mem);
+    case TCSETSF: return ioctl_in<KernelTermios>(fd_.get(), request, arg, mem);
     case TIOCGWINSZ: return ioctl_out<winsize>(fd_.get(), request, arg, mem);
     case TIOCSWINSZ: return ioctl_in<winsize>(fd_.get(), request, arg, mem);
     case FIONREAD: return ioctl_out<int>(fd_.get(), request, arg, mem);
@@ -132,17 +157,26 @@ Result<uint64_t> HostFile::ioctl(uint32_t request, uint64_t arg, mm::GuestMemory
 }
 
 uint32_t HostFile::readiness() {
-  pollfd p{fd_.get(), POLLIN | POLLOUT | POLLPRI, 0};
+  // Every bit the host may report (a pipe says POLLIN | POLLRDNORM), so that the guest sees
+  // what a native poll would.
+  constexpr short kAll = POLLIN | POLLPRI | POLLOUT | POLLRDNORM | POLLRDBAND | POLLWRNORM |
+                         POLLWRBAND | POLLRDHUP;
+  pollfd p{fd_.get(), kAll, 0};
   if (::poll(&p, 1, 0) < 0) return POLLERR;
   return static_cast<uint32_t>(p.revents);
 }
 
-kernel::WaitQueue* HostFile::wait_queue() { return &queue_; }
+kernel::WaitQueue* HostFile::wait_queue() {
+  return &queue_;
+}
 
 void HostFile::on_wait(void* self, uint32_t events) {
   auto* file = static_cast<HostFile*>(self);
   // The host poller's registrations fire once: each new waiter arms it again. Poll bits and
   // epoll bits have the same values.
+  // The normal and band variants of reading and writing are what IN and OUT wait for.
+  if ((events & (POLLRDNORM | POLLRDBAND)) != 0) events |= EPOLLIN;
+  if ((events & (POLLWRNORM | POLLWRBAND)) != 0) events |= EPOLLOUT;
   file->armed_events_ |= events & (EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDHUP);
   file->poller_.arm(file->fd_.get(), file->armed_events_, [file](uint32_t ready) {
     file->armed_events_ = 0;

@@ -14,11 +14,13 @@
 
 #include "base/log.h"
 #include "fs/host_file.h"
+#include "fs/permission.h"
 #include "net/link_faults.h"
 #include "net/network.h"
 #include "sentry/kernel/exec.h"
 #include "sentry/kernel/host_signals.h"
 #include "sentry/kernel/kernel.h"
+#include "sentry/kernel/sandbox_fs.h"
 #include "sentry/kernel/thread_group.h"
 #include "sentry/platform/ptrace/ptrace_platform.h"
 #include "sentry/syscalls/compatibility.h"
@@ -33,18 +35,26 @@ constexpr int kExitSandboxFailure = 125;
 constexpr int kExitCannotExecute = 126;
 constexpr int kExitNotFound = 127;
 
-// Finds a program like execvp does: names without a slash are looked up in PATH.
-std::string resolve_program(const std::string& name) {
+// Finds a program like execvp does, in the guest's filesystem: names without a slash are
+// looked up in the guest's PATH.
+std::string resolve_program(ms::kernel::Kernel& kernel, const ms::fs::Caller& caller,
+                            const std::string& name, const std::vector<std::string>& env) {
   if (name.find('/') != std::string::npos) return name;
-  const char* path = std::getenv("PATH");
-  std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+  std::string dirs = "/usr/local/bin:/usr/bin:/bin";
+  for (const std::string& kv : env) {
+    if (kv.starts_with("PATH=")) dirs = kv.substr(5);
+  }
   size_t start = 0;
   while (start <= dirs.size()) {
     const size_t end = std::min(dirs.find(':', start), dirs.size());
     std::string dir = dirs.substr(start, end - start);
     if (dir.empty()) dir = ".";
     std::string candidate = dir + "/" + name;
-    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+    auto found = kernel.vfs().resolve(caller, caller.fs.cwd, candidate, ms::fs::kFollow);
+    if (found && found->inode().is_reg() &&
+        ms::fs::permission(found->inode(), ms::fs::kMayExec, caller.creds)) {
+      return candidate;
+    }
     start = end + 1;
   }
   return name;
@@ -64,6 +74,21 @@ std::vector<std::string> guest_environment(bool clear, const std::vector<std::st
   return env;
 }
 
+// Where the program's name is in argv: after minisentry's options and their values, or
+// right after "--". argc when there is none.
+int program_index(const CLI::App& app, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") return i + 1;
+    if (arg.size() < 2 || arg[0] != '-') return i;
+    const size_t eq = arg.find('=');
+    const std::string name = arg.substr(0, eq);
+    const CLI::Option* opt = app.get_option_no_throw(name);
+    if (opt != nullptr && opt->get_expected_min() > 0 && eq == std::string::npos) ++i;
+  }
+  return argc;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -79,6 +104,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> env;
   std::string net_faults;
   std::vector<std::string> command;
+  ms::kernel::FsOptions fs_options;
   app.add_flag("--strace", strace, "Print every guest syscall, strace-style");
   app.add_flag("--stats", stats, "Print per-syscall counts when the guest exits");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
@@ -90,6 +116,23 @@ int main(int argc, char** argv) {
                                                                       : std::string();
       });
   app.add_flag("--clear-env", clear_env, "Start the guest with an empty environment");
+  std::string cpus = "auto";
+  app.add_option("--cpus", cpus,
+                 "auto: one CPU for the sentry and guest unless a guest runs threads; "
+                 "one: always one CPU; all: always every CPU")
+      ->check(CLI::IsMember({"auto", "one", "all"}));
+  app.add_option("--rootfs", fs_options.rootfs,
+                 "Host directory to show as the guest's / (read-only, under an in-memory "
+                 "writable layer; default /)");
+  app.add_option("-v,--volume", fs_options.volumes,
+                 "Bind a host directory into the guest: HOST:GUEST[:ro|:rw], read-only unless "
+                 ":rw (repeatable)");
+  app.add_option("--tmpfs", fs_options.tmpfs,
+                 "Mount an empty in-memory filesystem at PATH (repeatable)");
+  app.add_option("--workdir", fs_options.workdir,
+                 "The guest's working directory (default: the current one when visible)");
+  app.add_flag("--read-only-root", fs_options.read_only_root,
+               "Make the guest's / read-only (no writable layer)");
   app.add_option("--net-faults", net_faults,
                  "Faults on the sandbox's loopback link, e.g. "
                  "loss=0.1,reorder=0.2,dup=0.01,delay=1ms,seed=7")
@@ -99,10 +142,16 @@ int main(int argc, char** argv) {
       });
   app.add_flag("--list-syscalls", list_syscalls,
                "Print the syscall table with each call's support status, as Markdown");
-  app.add_option("command", command, "The program to run and its arguments");
-  app.prefix_command();
   try {
-    app.parse(argc, argv);
+    // minisentry's options end at the program's name (or after "--"): everything from there
+    // on belongs to the program, whatever it looks like.
+    const int program_at = program_index(app, argc, argv);
+    const int own = program_at < argc && std::strcmp(argv[program_at - 1], "--") == 0
+                        ? program_at - 1
+                        : program_at;
+    app.parse(own, argv);
+    for (int i = program_at; i < argc; ++i)
+      command.emplace_back(argv[i]);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : kExitUsage;
   }
@@ -110,9 +159,6 @@ int main(int argc, char** argv) {
     std::fputs(ms::sys::compatibility_markdown().c_str(), stdout);
     return 0;
   }
-  // prefix_command leaves everything after the program name unparsed.
-  for (const std::string& rest : app.remaining())
-    command.push_back(rest);
   if (command.empty()) {
     std::fputs("minisentry: no program given (see --help)\n", stderr);
     return kExitUsage;
@@ -138,6 +184,9 @@ int main(int argc, char** argv) {
   ms::kernel::KernelOptions options;
   options.strace_out = strace ? trace_out : nullptr;
   options.stats = stats;
+  options.cpu_policy = cpus == "one"   ? ms::kernel::CpuPolicy::kSingle
+                       : cpus == "all" ? ms::kernel::CpuPolicy::kSpread
+                                       : ms::kernel::CpuPolicy::kAuto;
   ms::kernel::Kernel kernel(std::move(*platform), std::make_unique<ms::kernel::HostClock>(),
                             options);
   ms::net::NetworkOptions net_options;
@@ -149,19 +198,25 @@ int main(int argc, char** argv) {
   kernel.set_network(std::make_unique<ms::net::Network>(kernel.clock(), kernel.timers(),
                                                         kernel.poller(), net_options));
 
+  auto fs_context = ms::kernel::setup_filesystem(kernel, fs_options);
+  if (!fs_context) {
+    fmt::print(stderr, "minisentry: {}\n", fs_context.error());
+    return kExitUsage;
+  }
   const auto creds = ms::kernel::Credentials::of_ids(getuid(), getgid());
   ms::kernel::ExecRequest request;
-  request.path = resolve_program(command.front());
-  request.argv = command;
   request.envp = guest_environment(clear_env, env);
+  request.fs = fs_context->get();
+  request.pid = 1;
+  request.path = resolve_program(kernel, ms::fs::Caller{creds, **fs_context, 1, 1}, command.front(),
+                                 request.envp);
+  request.argv = command;
   auto image = ms::kernel::load_image(kernel, request, creds);
   if (!image) {
     fmt::print(stderr, "minisentry: {}: {}\n", command.front(), image.error().reason);
     return image.error().program_missing ? kExitNotFound : kExitCannotExecute;
   }
 
-  char real[PATH_MAX];
-  if (realpath(request.path.c_str(), real) != nullptr) image->exe_path = real;
   ms::kernel::Task& init = kernel.create_init_task(std::move(*image));
   auto fds = std::make_shared<ms::fs::FdTable>();
   for (int fd = 0; fd < 3; ++fd) {
@@ -170,6 +225,7 @@ int main(int argc, char** argv) {
     }
   }
   init.set_fds(std::move(fds));
+  init.set_fs(std::move(*fs_context));
   ms::kernel::ThreadGroup& group = init.thread_group();
   group.creds() = creds;
   group.creds().groups.resize(static_cast<size_t>(std::max(getgroups(0, nullptr), 0)));
@@ -180,6 +236,13 @@ int main(int argc, char** argv) {
   }
   for (int r = 0; r < RLIM_NLIMITS; ++r)
     getrlimit(r, &group.rlimits()[static_cast<size_t>(r)]);
+  // The guest keeps the limits it was given; the sentry itself may need more descriptors
+  // (memfds of tmpfs files, host files the guest opens).
+  rlimit nofile{};
+  if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+    nofile.rlim_cur = nofile.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &nofile);
+  }
   init.comm = command.front().substr(command.front().rfind('/') + 1).substr(0, 15);
   ms::kernel::install_host_signal_forwarding();
   return kernel.run();

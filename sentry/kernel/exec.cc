@@ -3,13 +3,13 @@
 #include <fcntl.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
 
 #include "base/host_mapping.h"
 #include "base/unique_fd.h"
+#include "fs/vfs.h"
 #include "loader/elf_parser.h"
 #include "loader/initial_stack.h"
 #include "loader/load_plan.h"
@@ -28,21 +28,34 @@ constexpr uint64_t kMiB = 1ULL << 20;
 
 struct OpenedFile {
   HostMapping map;
-  std::string path;
+  std::string path;  // in the guest's tree
 };
 
-std::expected<OpenedFile, ExecError> open_executable(const std::string& path) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return std::unexpected(ExecError{errno, std::strerror(errno)});
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return std::unexpected(ExecError{errno, std::strerror(errno)});
-  if (S_ISDIR(st.st_mode)) return std::unexpected(ExecError{EACCES, "is a directory"});
-  if (!S_ISREG(st.st_mode)) return std::unexpected(ExecError{EACCES, "not a regular file"});
-  if ((st.st_mode & 0111) == 0) return std::unexpected(ExecError{EACCES, "Permission denied"});
-  if (st.st_size == 0) return std::unexpected(ExecError{ENOEXEC, "empty file"});
-  void* p = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd.get(), 0);
-  if (p == MAP_FAILED) return std::unexpected(ExecError{errno, std::strerror(errno)});
-  return OpenedFile{HostMapping(p, static_cast<size_t>(st.st_size)), path};
+std::unexpected<ExecError> exec_error(int err, std::string reason = {}) {
+  return std::unexpected(ExecError{err, reason.empty() ? std::strerror(err) : std::move(reason)});
+}
+
+// The program (or its interpreter), found and opened through the guest's VFS as execve
+// does: search permission on the way, a regular file with execute permission on a mount
+// that allows it, then mapped read-only into the sentry for the loader.
+std::expected<OpenedFile, ExecError> open_executable(Kernel& kernel, const fs::Caller& c,
+                                                     const std::string& path) {
+  fs::Vfs& vfs = kernel.vfs();
+  auto found = vfs.resolve(c, c.fs.cwd, path, fs::kFollow);
+  if (!found) return exec_error(errno_value(found.error()));
+  if (found->inode().is_dir()) return exec_error(EACCES, "is a directory");
+  if (!found->inode().is_reg()) return exec_error(EACCES, "not a regular file");
+  auto file = vfs.open_path(c, *found, fs::OpenHow{.flags = O_RDONLY | O_LARGEFILE, .exec = true});
+  if (!file) return exec_error(errno_value(file.error()));
+  auto st = (*file)->stat();
+  if (!st) return exec_error(errno_value(st.error()));
+  if (st->size == 0) return exec_error(ENOEXEC, "empty file");
+  auto target = (*file)->mmap_target(false);
+  if (!target) return exec_error(EACCES, "cannot be mapped");
+  void* p = ::mmap(nullptr, st->size, PROT_READ, MAP_PRIVATE, target->host_fd, 0);
+  if (p == MAP_FAILED) return exec_error(errno);
+  return OpenedFile{HostMapping(p, st->size),
+                    fs::Vfs::path_string((*file)->path(), c.fs.root, /*deleted_suffix=*/false)};
 }
 
 // Maps the plan's pages and fills them from the file. Pages are mapped with their final
@@ -88,15 +101,65 @@ std::unexpected<ExecError> enoexec(const std::string& reason) {
   return std::unexpected(ExecError{ENOEXEC, reason});
 }
 
+// binfmt_script's limits: the `#!` line is read from the first 256 bytes, and a script may
+// name a script as its interpreter only so many times.
+constexpr size_t kScriptLineMax = 256;
+constexpr int kMaxInterpreterDepth = 4;
+
+struct ScriptLine {
+  std::string interpreter;
+  std::optional<std::string> argument;
+};
+
+// The interpreter and its one optional argument (everything after it, trailing blanks
+// removed), or nullopt when the file does not start with "#!".
+std::optional<std::expected<ScriptLine, ExecError>> parse_script_line(
+    std::span<const std::byte> file) {
+  const std::string_view head(reinterpret_cast<const char*>(file.data()),
+                              std::min(file.size(), kScriptLineMax));
+  if (!head.starts_with("#!")) return std::nullopt;
+  std::string_view line = head.substr(2, head.find('\n') - 2);
+  auto blank = [](char c) { return c == ' ' || c == '\t'; };
+  while (!line.empty() && blank(line.front())) line.remove_prefix(1);
+  while (!line.empty() && (blank(line.back()) || line.back() == '\0')) line.remove_suffix(1);
+  const size_t end = std::min(line.find_first_of(" \t"), line.size());
+  ScriptLine out{std::string(line.substr(0, end)), std::nullopt};
+  if (out.interpreter.empty()) return std::unexpected(ExecError{ENOEXEC, "no interpreter after #!"});
+  std::string_view rest = line.substr(end);
+  while (!rest.empty() && blank(rest.front())) rest.remove_prefix(1);
+  if (!rest.empty()) out.argument = std::string(rest);
+  return out;
+}
+
 }  // namespace
 
 std::expected<NewImage, ExecError> load_image(Kernel& kernel, const ExecRequest& request,
                                               const Credentials& creds) {
-  auto file = open_executable(request.path);
-  if (!file) {
-    ExecError e = file.error();
-    e.program_missing = e.err == ENOENT;
-    return std::unexpected(e);
+  const fs::Caller caller{creds, *request.fs, request.pid, request.pid};
+  std::vector<std::string> argv = request.argv;
+  std::string path = request.path;
+  std::expected<OpenedFile, ExecError> file = std::unexpected(ExecError{});
+  for (int depth = 0;; ++depth) {
+    file = open_executable(kernel, caller, path);
+    if (!file) {
+      ExecError e = file.error();
+      e.program_missing = depth == 0 && e.err == ENOENT;
+      if (depth > 0) e.reason = "interpreter " + path + ": " + e.reason;
+      return std::unexpected(e);
+    }
+    auto script = parse_script_line(file->map.bytes());
+    if (!script) break;
+    if (!*script) return std::unexpected(script->error());
+    if (depth == kMaxInterpreterDepth) {
+      return std::unexpected(ExecError{ELOOP, "too many levels of #! interpreters"});
+    }
+    // The interpreter runs with the script's path in place of argv[0].
+    std::vector<std::string> next{(*script)->interpreter};
+    if ((*script)->argument) next.push_back(*(*script)->argument);
+    next.push_back(path);
+    if (argv.size() > 1) next.insert(next.end(), argv.begin() + 1, argv.end());
+    argv = std::move(next);
+    path = (*script)->interpreter;
   }
   auto image = loader::parse_elf(file->map.bytes());
   if (!image) return enoexec(image.error());
@@ -104,7 +167,7 @@ std::expected<NewImage, ExecError> load_image(Kernel& kernel, const ExecRequest&
   std::optional<OpenedFile> interp_file;
   std::optional<loader::ElfImage> interp;
   if (image->interpreter) {
-    auto f = open_executable(*image->interpreter);
+    auto f = open_executable(kernel, caller, *image->interpreter);
     if (!f) {
       return std::unexpected(
           ExecError{f.error().err, "interpreter " + *image->interpreter + ": " + f.error().reason});
@@ -177,7 +240,7 @@ std::expected<NewImage, ExecError> load_image(Kernel& kernel, const ExecRequest&
   loader::StackRequest sr;
   sr.stack_top = layout.stack_top;
   sr.stack_size = stack_size;
-  sr.argv = request.argv;
+  sr.argv = std::move(argv);
   sr.envp = request.envp;
   sr.execfn = request.path;
   sr.platform = "x86_64";
@@ -218,7 +281,7 @@ std::expected<NewImage, ExecError> load_image(Kernel& kernel, const ExecRequest&
   r.eflags = 0x200;  // interrupts enabled, as start_thread() leaves it
   r.orig_rax = ~0ULL;
   (*thread)->set_regs_dirty();
-  return NewImage{std::move(*thread), std::move(mm), request.path};
+  return NewImage{std::move(*thread), std::move(mm), file->path};
 }
 
 }  // namespace ms::kernel

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "fs/fs_context.h"
 #include "sentry/kernel/credentials.h"
 #include "sentry/mm/memory_manager.h"
 #include "sentry/platform/platform.h"
@@ -16,7 +17,9 @@ namespace ms::kernel {
 class Kernel;
 
 struct ExecRequest {
-  std::string path;  // what to open
+  std::string path;  // what to open, in fs's root and cwd
+  const fs::FsContext* fs = nullptr;
+  int pid = 0;  // the process that execs (for /proc/self in the path)
   std::vector<std::string> argv;
   std::vector<std::string> envp;
   uint64_t stack_limit = 8 << 20;  // RLIMIT_STACK
@@ -31,7 +34,7 @@ struct ExecError {
 struct NewImage {
   std::unique_ptr<platform::Thread> thread;  // stopped at the entry point
   std::shared_ptr<mm::MemoryManager> mm;
-  std::string exe_path;
+  std::string exe_path;  // the program's path in the guest's tree (/proc/PID/exe)
 };
 
 std::expected<NewImage, ExecError> load_image(Kernel& kernel, const ExecRequest& request,

@@ -4,9 +4,9 @@
 #include <sys/random.h>
 #include <sys/wait.h>
 
-#include <cstring>
-
+#include <algorithm>
 #include <bit>
+#include <cstring>
 
 #include "base/log.h"
 #include "net/network.h"
@@ -39,7 +39,10 @@ bool is_restart_code(int err) {
 
 Kernel::Kernel(std::unique_ptr<platform::Platform> platform, std::unique_ptr<Clock> clock,
                const KernelOptions& options)
-    : platform_(std::move(platform)), clock_(std::move(clock)), options_(options) {
+    : platform_(std::move(platform)),
+      clock_(std::move(clock)),
+      options_(options),
+      vfs_(std::make_unique<fs::Vfs>(*clock_)) {
   if (options_.strace_out != nullptr || options_.stats) {
     tracer_ = std::make_unique<trace::Tracer>(options_.strace_out, options_.stats);
   }
@@ -47,10 +50,13 @@ Kernel::Kernel(std::unique_ptr<platform::Platform> platform, std::unique_ptr<Clo
   ev.events = EPOLLIN;
   ev.data.fd = platform_->notify_fd();
   epoll_ctl(poller_.epoll_fd(), EPOLL_CTL_ADD, platform_->notify_fd(), &ev);
+  // Loading the first image is a burst of injected syscalls: place CPUs before it.
+  update_cpu_placement();
 }
 
 Kernel::~Kernel() {
-  for (auto& [tid, task] : tasks_) task->thread().kill_process();
+  for (auto& [tid, task] : tasks_)
+    task->thread().kill_process();
 }
 
 net::Network& Kernel::network() {
@@ -128,11 +134,14 @@ ThreadGroup* Kernel::find_process(int tgid) {
 std::vector<ThreadGroup*> Kernel::processes() {
   std::vector<ThreadGroup*> out;
   out.reserve(groups_.size());
-  for (auto& [tgid, g] : groups_) out.push_back(g.get());
+  for (auto& [tgid, g] : groups_)
+    out.push_back(g.get());
   return out;
 }
 
-void Kernel::make_runnable(Task& t) { run_queue_.push_back(&t); }
+void Kernel::make_runnable(Task& t) {
+  run_queue_.push_back(&t);
+}
 
 void Kernel::resume(Task& t) {
   if (t.state() == Task::State::kDead) return;
@@ -144,7 +153,18 @@ void Kernel::resume(Task& t) {
   if (!t.thread().resume()) exit_thread_group(t.thread_group(), SIGKILL);
 }
 
+void Kernel::update_cpu_placement() {
+  bool single = options_.cpu_policy == CpuPolicy::kSingle;
+  if (options_.cpu_policy == CpuPolicy::kAuto) {
+    // Threads mean the guest wants parallelism; processes mostly take turns.
+    single = std::none_of(groups_.begin(), groups_.end(),
+                          [](const auto& g) { return g.second->live_tasks() > 1; });
+  }
+  platform_->set_single_cpu(single);
+}
+
 int Kernel::run() {
+  update_cpu_placement();
   for (auto& [tid, task] : tasks_) {
     if (task->state() == Task::State::kSyscall) resume(*task);
   }
@@ -156,7 +176,8 @@ int Kernel::run() {
       t->set_state(Task::State::kSyscall);
       run_syscall(*t);
     }
-    for (Task* t : dead_) reap(*t);
+    for (Task* t : dead_)
+      reap(*t);
     dead_.clear();
     if (init_exited_) break;
     timers_.fire_due(clock_->monotonic());
@@ -199,7 +220,8 @@ void Kernel::wait_for_events() {
       poller_.dispatch(fd, events[i].events);
     }
   }
-  while (auto ev = platform_->poll()) handle_event(*ev);
+  while (auto ev = platform_->poll())
+    handle_event(*ev);
 }
 
 void Kernel::handle_event(const platform::Event& ev) {
@@ -237,6 +259,14 @@ void Kernel::handle_interrupt(Task& t) {
 
 void Kernel::handle_fault(Task& t, const siginfo_t& info) {
   t.set_state(Task::State::kSyscall);
+  if ((info.si_signo == SIGVTALRM || info.si_signo == SIGPROF) && info.si_code == SI_KERNEL) {
+    // The host's CPU-time interval timer (setitimer ITIMER_VIRTUAL/ITIMER_PROF) expired: a
+    // signal for the guest process.
+    send_signal(t.thread_group(), user_siginfo(info.si_signo, SI_KERNEL, 0, 0));
+    deliver_signals(t);
+    resume(t);
+    return;
+  }
   if (info.si_code <= 0) {
     // Sent by a host process with kill(2), not raised by guest code: not the guest's.
     log::info("ignoring host signal {} sent to guest pid {}", info.si_signo, t.pid());
@@ -248,8 +278,8 @@ void Kernel::handle_fault(Task& t, const siginfo_t& info) {
     return;
   }
   const auto& action = t.signal_handlers()[info.si_signo];
-  const bool handled = action.handler != kSigDfl && action.handler != kSigIgn &&
-                       !t.signal_mask().has(info.si_signo);
+  const bool handled =
+      action.handler != kSigDfl && action.handler != kSigIgn && !t.signal_mask().has(info.si_signo);
   if (!handled && default_action(info.si_signo) != DefaultAction::kIgnore) {
     trace::report_crash(t, info);
   }
@@ -259,9 +289,10 @@ void Kernel::handle_fault(Task& t, const siginfo_t& info) {
 }
 
 void Kernel::refuse_foreign_syscall(Task& t) {
-  log::error("pid {}: a 32-bit syscall (int 0x80 or sysenter) was refused; killing the process "
-             "with SIGSYS",
-             t.pid());
+  log::error(
+      "pid {}: a 32-bit syscall (int 0x80 or sysenter) was refused; killing the process "
+      "with SIGSYS",
+      t.pid());
   exit_thread_group(t.thread_group(), SIGSYS);
 }
 
@@ -277,7 +308,9 @@ void Kernel::run_syscall(Task& t) {
   if (spec != nullptr && spec->handler != nullptr) {
     sys::SyscallArgs args;
     std::memcpy(args.a, e.args, sizeof(args.a));
+    current_ = &t;
     result = spec->handler(t, args);
+    current_ = nullptr;
   } else {
     result = fail(ENOSYS);
     if ((spec == nullptr || spec->support == sys::Support::None) &&
@@ -315,8 +348,7 @@ void Kernel::finish_syscall(Task& t, sys::SysRet result) {
       const KernelSigaction* action = sig != 0 ? &t.signal_handlers()[sig] : nullptr;
       if (action != nullptr && action->handler != kSigDfl && action->handler != kSigIgn) {
         const bool restart =
-            code == ERESTARTNOINTR ||
-            (code == ERESTARTSYS && (action->flags & SA_RESTART) != 0);
+            code == ERESTARTNOINTR || (code == ERESTARTSYS && (action->flags & SA_RESTART) != 0);
         if (restart) {
           auto regs = t.thread().regs();
           if (regs) {
@@ -367,6 +399,7 @@ void Kernel::reap(Task& t) {
   std::erase(t.thread_group().tasks(), &t);
   std::erase(run_queue_, &t);
   tasks_.erase(t.tid());
+  update_cpu_placement();
 }
 
 }  // namespace ms::kernel

@@ -13,6 +13,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "fs/vfs.h"
 #include "sentry/kernel/clock.h"
 #include "sentry/kernel/exec.h"
 #include "sentry/kernel/futex.h"
@@ -32,12 +33,20 @@ class Tracer;
 
 namespace ms::kernel {
 
+// Where guest threads and the sentry run (see Platform::set_single_cpu).
+enum class CpuPolicy {
+  kAuto,    // one CPU while every guest process is single-threaded, all CPUs otherwise
+  kSingle,  // always one CPU
+  kSpread,  // always all CPUs
+};
+
 struct KernelOptions {
   // --strace output goes here (nullptr: off).
   std::FILE* strace_out = nullptr;
   bool stats = false;
   // Randomize addresses (stack, mmap base, PIE base, brk) like Linux's ASLR.
   bool randomize = true;
+  CpuPolicy cpu_policy = CpuPolicy::kAuto;
 };
 
 // clone(2)/clone3(2) arguments after validation.
@@ -68,6 +77,8 @@ class Kernel {
   Clock& clock() { return *clock_; }
   TimerQueue& timers() { return timers_; }
   HostPoller& poller() { return poller_; }
+  // The sandbox's filesystem: mount namespace, devices, namei.
+  fs::Vfs& vfs() { return *vfs_; }
   // The sandbox's networking: sockets, the internal stack, host connectivity. Made with
   // default options (--net=none) unless set_network() came first.
   net::Network& network();
@@ -86,6 +97,9 @@ class Kernel {
   std::vector<ThreadGroup*> processes();
   // Puts a woken task on the run queue.
   void make_runnable(Task& t);
+  // The task whose syscall is being served (Linux's `current`), nullptr between syscalls:
+  // for files whose behaviour depends on who asks (a signalfd reads the caller's signals).
+  Task* current_task() const { return current_; }
 
   // --- Processes (process.cc) -----------------------------------------------------------
   // Creates a task as clone(2) does; returns the child's tid.
@@ -135,6 +149,8 @@ class Kernel {
   void wait_for_events();
   int allocate_pid();
   void register_task(std::unique_ptr<Task> task);
+  // Applies the CPU policy after threads come or go.
+  void update_cpu_placement();
 
   // process.cc
   // What a thread leaves behind: its clear_child_tid word is zeroed and woken, its robust
@@ -160,6 +176,7 @@ class Kernel {
   TimerQueue timers_;
   HostPoller poller_;
   FutexTable futexes_;
+  std::unique_ptr<fs::Vfs> vfs_;
   // Sockets in the tasks' files use it, and it uses the timers and poller: it is destroyed
   // after the first and before the second.
   std::unique_ptr<net::Network> network_;
@@ -170,6 +187,7 @@ class Kernel {
   std::vector<Task*> dead_;
   std::unordered_set<uint64_t> enosys_logged_;
   std::vector<std::byte> scratch_;
+  Task* current_ = nullptr;
   int next_pid_ = 1;
   int foreground_pgid_ = 1;
   int tty_session_ = 1;

@@ -1,6 +1,7 @@
 // Process lifecycle: clone, exec's last step, exit, zombies and reaping.
 #include <linux/futex.h>
 #include <sched.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -30,9 +31,8 @@ siginfo_t child_siginfo(ThreadGroup& child, int code, int status) {
 }  // namespace
 
 size_t ThreadGroup::live_tasks() const {
-  return static_cast<size_t>(std::count_if(tasks_.begin(), tasks_.end(), [](Task* t) {
-    return t->state() != Task::State::kDead;
-  }));
+  return static_cast<size_t>(std::count_if(
+      tasks_.begin(), tasks_.end(), [](Task* t) { return t->state() != Task::State::kDead; }));
 }
 
 Result<int> Kernel::clone_task(Task& parent, const CloneArgs& args) {
@@ -68,7 +68,7 @@ Result<int> Kernel::clone_task(Task& parent, const CloneArgs& args) {
   auto child = std::make_unique<Task>(*this, tid, group, std::move(thread));
   Task& c = *child;
   c.set_mm((flags & CLONE_VM) != 0 ? parent.mm_ptr()
-                                     : parent.mm().fork(c.thread().address_space()));
+                                   : parent.mm().fork(c.thread().address_space()));
   c.set_fds((flags & CLONE_FILES) != 0 ? parent.fds_ptr() : parent.fds().clone());
   c.set_signal_handlers((flags & CLONE_SIGHAND) != 0
                             ? parent.signal_handlers_ptr()
@@ -77,6 +77,7 @@ Result<int> Kernel::clone_task(Task& parent, const CloneArgs& args) {
   // A thread sharing the parent's memory must not share its signal stack.
   if ((flags & (CLONE_VM | CLONE_VFORK)) != CLONE_VM) c.alt_stack() = parent.alt_stack();
   c.comm = parent.comm;
+  c.set_fs((flags & CLONE_FS) != 0 ? parent.fs_ptr() : parent.fs().clone());
 
   // The child returns from the same syscall with 0, on its own stack and TLS if given.
   platform::Regs* pregs = TRY(parent.thread().regs());
@@ -98,6 +99,7 @@ Result<int> Kernel::clone_task(Task& parent, const CloneArgs& args) {
   if ((flags & CLONE_VFORK) != 0) c.vfork_pending = true;
 
   register_task(std::move(child));
+  if ((flags & CLONE_THREAD) != 0) update_cpu_placement();
   c.set_state(Task::State::kSyscall);
   resume(c);
   return tid;
@@ -174,6 +176,15 @@ void Kernel::install_image(Task& t, NewImage image, const ExecRequest& request) 
   }
   // The old image's host process goes, unless it is memory this task shared with another
   // process (a vfork child that execs leaves its parent's memory alone).
+  // CPU-time interval timers survive exec: the host keeps them per process, so they move
+  // from the old host process to the new one.
+  std::optional<itimerval> cpu_timers[2];
+  const int which[2] = {ITIMER_VIRTUAL, ITIMER_PROF};
+  for (int i = 0; i < 2; ++i) {
+    if (auto v = t.thread().cpu_timer(which[i], nullptr); v && v->it_value.tv_sec + v->it_value.tv_usec != 0) {
+      cpu_timers[i] = *v;
+    }
+  }
   const bool shared_mm = t.mm_ptr().use_count() > 1;
   if (shared_mm) {
     t.thread().exit_thread();
@@ -184,6 +195,9 @@ void Kernel::install_image(Task& t, NewImage image, const ExecRequest& request) 
   t.set_thread(std::move(image.thread));
   by_host_tid_[t.thread().host_tid()] = &t;
   t.set_mm(std::move(image.mm));
+  for (int i = 0; i < 2; ++i) {
+    if (cpu_timers[i]) (void)t.thread().cpu_timer(which[i], &*cpu_timers[i]);
+  }
   if (t.tid() != group.tgid()) {
     auto self = std::move(tasks_[t.tid()]);
     tasks_.erase(t.tid());

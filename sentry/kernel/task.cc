@@ -96,6 +96,7 @@ void Task::end_syscall() {
   futex_waiter_.woken = false;
   deadline_.reset();
   syscall_progress = 0;
+  syscall_state.reset();
 }
 
 }  // namespace ms::kernel

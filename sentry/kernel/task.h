@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "fs/fd_table.h"
+#include "fs/fs_context.h"
 #include "sentry/kernel/clock.h"
 #include "sentry/kernel/futex.h"
 #include "sentry/kernel/signal_state.h"
@@ -54,6 +55,10 @@ class Task {
   Result<std::shared_ptr<fs::FileDescription>> file(int fd) const;
   const std::shared_ptr<fs::FdTable>& fds_ptr() const { return fds_; }
   void set_fds(std::shared_ptr<fs::FdTable> fds) { fds_ = std::move(fds); }
+  // Root, cwd and umask: shared by CLONE_FS, copied (FsContext::clone) by fork.
+  fs::FsContext& fs() const { return *fs_; }
+  const std::shared_ptr<fs::FsContext>& fs_ptr() const { return fs_; }
+  void set_fs(std::shared_ptr<fs::FsContext> fs) { fs_ = std::move(fs); }
   SignalHandlers& signal_handlers() const { return *handlers_; }
   const std::shared_ptr<SignalHandlers>& signal_handlers_ptr() const { return handlers_; }
   void set_signal_handlers(std::shared_ptr<SignalHandlers> h) { handlers_ = std::move(h); }
@@ -111,6 +116,10 @@ class Task {
   // rt_sigreturn set every register: the syscall's result must not overwrite rax.
   bool regs_restored = false;
 
+  // An object a handler keeps across reruns (a FIFO end waiting for its partner); dropped,
+  // and so released, when the syscall ends.
+  std::shared_ptr<void> syscall_state;
+
   // --- For the event loop ---------------------------------------------------------------
   // Makes a parked task runnable.
   void wake();
@@ -134,6 +143,7 @@ class Task {
   std::unique_ptr<platform::Thread> thread_;
   std::shared_ptr<mm::MemoryManager> mm_;
   std::shared_ptr<fs::FdTable> fds_;
+  std::shared_ptr<fs::FsContext> fs_;
   std::shared_ptr<SignalHandlers> handlers_;
   SigSet signal_mask_;
   SignalStack alt_stack_;

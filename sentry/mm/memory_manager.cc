@@ -37,8 +37,7 @@ void MemoryManager::set_layout(const AddressLayout& layout) {
   brk_ = layout.brk_start;
 }
 
-Result<uint64_t> MemoryManager::choose_address(uint64_t hint, uint64_t len,
-                                               bool below_2g) const {
+Result<uint64_t> MemoryManager::choose_address(uint64_t hint, uint64_t len, bool below_2g) const {
   const uint64_t top = guest_top();
   if (len == 0 || len > top) return fail(ENOMEM);
   hint = page_down(hint);
@@ -83,7 +82,13 @@ Result<void> MemoryManager::protect(uint64_t start, uint64_t end, int prot) {
 Result<uint64_t> MemoryManager::remap(uint64_t old_addr, uint64_t old_len, uint64_t new_len,
                                       bool may_move, std::optional<uint64_t> fixed_addr) {
   const Vma* v = vmas_.find(old_addr);
-  if (v == nullptr || old_addr + old_len > v->end) return fail(EFAULT);
+  if (v == nullptr) return fail(EFAULT);
+  // Shrinking only unmaps the tail, whatever VMAs it spans.
+  if (!fixed_addr && new_len <= old_len) {
+    TRY(unmap(old_addr + new_len, old_addr + old_len));
+    return old_addr;
+  }
+  if (old_addr + old_len > v->end) return fail(EFAULT);
   Vma moved = *v;
   if (fixed_addr) {
     const uint64_t dst = *fixed_addr;
@@ -98,10 +103,6 @@ Result<uint64_t> MemoryManager::remap(uint64_t old_addr, uint64_t old_len, uint6
     moved.end = dst + new_len;
     vmas_.insert(std::move(moved));
     return dst;
-  }
-  if (new_len <= old_len) {
-    TRY(unmap(old_addr + new_len, old_addr + old_len));
-    return old_addr;
   }
   // Grow in place when the pages after the old range are free and inside the VMA's reach.
   const uint64_t grow_end = old_addr + new_len;
@@ -136,22 +137,13 @@ uint64_t MemoryManager::brk(uint64_t requested) {
     if (!unmap(new_end, old_end)) return brk_;
   } else if (new_end > old_end) {
     if (new_end > guest_top() || !vmas_.free(old_end, new_end)) return brk_;
+    // The new pages join the heap VMA below when it is alike (VmaSet merges them).
     Vma heap{.start = old_end,
              .end = new_end,
              .prot = PROT_READ | PROT_WRITE,
              .flags = MAP_PRIVATE | MAP_ANONYMOUS,
              .name = "[heap]"};
-    // Extend the existing heap VMA's record so /proc/PID/maps shows one [heap].
-    if (const Vma* prev = vmas_.find(old_end - 1);
-        prev != nullptr && prev->name == "[heap]" && old_end > layout_.brk_start) {
-      heap.start = prev->start;
-      if (!as_->map(old_end, new_end - old_end, heap.prot, host_flags(heap.flags), -1, 0)) {
-        return brk_;
-      }
-      vmas_.insert(std::move(heap));
-    } else if (!map(std::move(heap))) {
-      return brk_;
-    }
+    if (!map(std::move(heap))) return brk_;
   }
   brk_ = requested;
   return brk_;
@@ -207,8 +199,8 @@ Result<std::string> MemoryManager::copy_in_string(uint64_t addr, size_t max_len)
     if (!n) return fail(EFAULT);
     const char* p = reinterpret_cast<const char*>(chunk);
     const void* nul = std::memchr(p, 0, *n);
-    const size_t take = nul != nullptr ? static_cast<size_t>(static_cast<const char*>(nul) - p)
-                                       : *n;
+    const size_t take =
+        nul != nullptr ? static_cast<size_t>(static_cast<const char*>(nul) - p) : *n;
     if (out.size() + take > max_len) return fail(ENAMETOOLONG);
     out.append(p, take);
     if (nul != nullptr) return out;

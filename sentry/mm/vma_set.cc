@@ -4,7 +4,9 @@
 
 namespace ms::mm {
 
-bool Vma::shared() const { return (flags & MAP_TYPE) == MAP_SHARED; }
+bool Vma::shared() const {
+  return (flags & MAP_TYPE) == MAP_SHARED;
+}
 
 const Vma* VmaSet::find(uint64_t addr) const {
   auto it = vmas_.upper_bound(addr);
@@ -31,13 +33,32 @@ void VmaSet::remove(uint64_t start, uint64_t end) {
   split_at(start);
   split_at(end);
   auto it = vmas_.lower_bound(start);
-  while (it != vmas_.end() && it->first < end) it = vmas_.erase(it);
+  while (it != vmas_.end() && it->first < end)
+    it = vmas_.erase(it);
 }
 
 void VmaSet::insert(Vma v) {
   remove(v.start, v.end);
   const uint64_t start = v.start;
+  const uint64_t end = v.end;
   vmas_.emplace(start, std::move(v));
+  merge_at(end);
+  merge_at(start);
+}
+
+void VmaSet::merge_at(uint64_t addr) {
+  auto it = vmas_.find(addr);
+  if (it == vmas_.end() || it == vmas_.begin()) return;
+  auto prev = std::prev(it);
+  Vma& a = prev->second;
+  const Vma& b = it->second;
+  const bool contiguous_file = a.file == b.file && (!a.file || a.offset + a.length() == b.offset);
+  if (a.end != b.start || a.prot != b.prot || a.flags != b.flags || a.name != b.name ||
+      !contiguous_file) {
+    return;
+  }
+  a.end = b.end;
+  vmas_.erase(it);
 }
 
 bool VmaSet::covered(uint64_t start, uint64_t end) const {
@@ -61,6 +82,13 @@ void VmaSet::protect(uint64_t start, uint64_t end, int prot) {
   split_at(end);
   for (auto it = vmas_.lower_bound(start); it != vmas_.end() && it->first < end; ++it) {
     it->second.prot = prot;
+  }
+  merge_at(end);
+  // Merging from the top keeps iterators of lower VMAs valid.
+  for (auto it = vmas_.lower_bound(start); it != vmas_.end() && it->first < end;) {
+    const uint64_t at = it->first;
+    ++it;
+    merge_at(at);
   }
 }
 
@@ -90,12 +118,14 @@ std::vector<const Vma*> VmaSet::overlapping(uint64_t start, uint64_t end) const 
     auto prev = std::prev(it);
     if (prev->second.end > start) out.push_back(&prev->second);
   }
-  for (; it != vmas_.end() && it->first < end; ++it) out.push_back(&it->second);
+  for (; it != vmas_.end() && it->first < end; ++it)
+    out.push_back(&it->second);
   return out;
 }
 
 void VmaSet::for_each(const std::function<void(const Vma&)>& f) const {
-  for (const auto& [start, v] : vmas_) f(v);
+  for (const auto& [start, v] : vmas_)
+    f(v);
 }
 
 }  // namespace ms::mm

@@ -27,7 +27,7 @@ struct Vma {
   uint64_t start = 0;
   uint64_t end = 0;
   int prot = 0;
-  int flags = 0;  // MAP_PRIVATE / MAP_SHARED, MAP_ANONYMOUS, MAP_GROWSDOWN, MAP_NORESERVE...
+  int flags = 0;        // MAP_PRIVATE / MAP_SHARED, MAP_ANONYMOUS, MAP_GROWSDOWN, MAP_NORESERVE...
   uint64_t offset = 0;  // file offset of start
   std::shared_ptr<MappedFile> file;
   std::string name;  // "[heap]", "[stack]", or empty
@@ -40,7 +40,8 @@ class VmaSet {
  public:
   // The VMA containing addr, or nullptr.
   const Vma* find(uint64_t addr) const;
-  // Inserts v, replacing whatever overlapped it (MAP_FIXED semantics).
+  // Inserts v, replacing whatever overlapped it (MAP_FIXED semantics), and merges it with
+  // neighbours that are the same kind of mapping, as Linux does.
   void insert(Vma v);
   // Removes [start, end), splitting VMAs at the edges.
   void remove(uint64_t start, uint64_t end);
@@ -51,8 +52,7 @@ class VmaSet {
   // Sets prot on [start, end), splitting at the edges; the caller checked covered().
   void protect(uint64_t start, uint64_t end, int prot);
   // The highest free range of len bytes inside [floor, ceiling), or nullopt.
-  std::optional<uint64_t> find_free_top_down(uint64_t len, uint64_t floor,
-                                             uint64_t ceiling) const;
+  std::optional<uint64_t> find_free_top_down(uint64_t len, uint64_t floor, uint64_t ceiling) const;
   // VMAs overlapping [start, end), in address order.
   std::vector<const Vma*> overlapping(uint64_t start, uint64_t end) const;
   void for_each(const std::function<void(const Vma&)>& f) const;
@@ -61,6 +61,8 @@ class VmaSet {
  private:
   // Splits the VMA containing addr so that one starts exactly at addr.
   void split_at(uint64_t addr);
+  // Joins the VMA starting at addr with the one before it when they are compatible.
+  void merge_at(uint64_t addr);
   std::map<uint64_t, Vma> vmas_;  // by start
 };
 

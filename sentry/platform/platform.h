@@ -3,6 +3,7 @@
 #pragma once
 
 #include <signal.h>
+#include <sys/time.h>
 #include <sys/user.h>
 
 #include <cstdint>
@@ -106,6 +107,11 @@ class Thread {
   virtual HostUsage usage(bool whole_process) const = 0;
   // The host CPU that last ran this thread.
   virtual unsigned last_cpu() const = 0;
+  // setitimer(2) on the host process for ITIMER_VIRTUAL/ITIMER_PROF: the host counts the CPU
+  // time guest code uses and raises SIGVTALRM/SIGPROF, reported as kFault stops with
+  // si_code SI_KERNEL. `value` nullptr only reads. Returns the previous setting. The thread
+  // must be stopped.
+  virtual Result<itimerval> cpu_timer(int which, const itimerval* value) = 0;
 };
 
 struct Event {
@@ -126,6 +132,11 @@ class Platform {
   // A stopped new thread in parent's address space (clone with CLONE_VM). thread_group puts
   // it into the parent's host thread group, as guest threads are.
   virtual Result<std::unique_ptr<Thread>> clone_vm(Thread& parent, bool thread_group) = 0;
+
+  // Keeps the sentry and every guest thread on one CPU (true) or lets them spread over all
+  // the host's CPUs (false). A trap is a wake-up between sentry and guest: on one CPU it
+  // costs about half of a cross-CPU one, but guest threads then cannot run in parallel.
+  virtual void set_single_cpu(bool single) = 0;
 
   // The next stop of any thread, without blocking; nullopt when none is pending.
   virtual std::optional<Event> poll() = 0;

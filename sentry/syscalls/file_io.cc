@@ -16,7 +16,8 @@ constexpr uint64_t kChunk = 1 << 20;
 
 uint64_t total_length(std::span<const GuestRange> ranges) {
   uint64_t total = 0;
-  for (const auto& r : ranges) total += r.len;
+  for (const auto& r : ranges)
+    total += r.len;
   return std::min(total, kMaxRwCount);
 }
 
@@ -71,7 +72,7 @@ void raise_sigpipe(kernel::Task& t) {
 }
 
 SysRet read_to_guest(kernel::Task& t, fs::FileDescription& file, std::span<const GuestRange> dst,
-                     std::optional<uint64_t> offset) {
+                     std::optional<uint64_t> offset, bool nowait) {
   const uint64_t total = total_length(dst);
   RangeCursor cursor(dst);
   uint64_t done = 0;
@@ -81,7 +82,7 @@ SysRet read_to_guest(kernel::Task& t, fs::FileDescription& file, std::span<const
     auto n = offset ? file.pread(buf, *offset + done) : file.read(buf);
     if (!n) {
       if (n.error() != Errno{EAGAIN} || done > 0) return done > 0 ? SysRet(done) : SysRet(n);
-      if (file.nonblocking()) return fail(EAGAIN);
+      if (file.nonblocking() || nowait) return fail(EAGAIN);
       if (kernel::WaitQueue* q = file.wait_queue()) {
         t.add_wait(*q, POLLIN | POLLHUP | POLLERR | POLLRDHUP);
       }
@@ -99,8 +100,8 @@ SysRet read_to_guest(kernel::Task& t, fs::FileDescription& file, std::span<const
   return done;
 }
 
-SysRet write_from_guest(kernel::Task& t, fs::FileDescription& file,
-                        std::span<const GuestRange> src, std::optional<uint64_t> offset) {
+SysRet write_from_guest(kernel::Task& t, fs::FileDescription& file, std::span<const GuestRange> src,
+                        std::optional<uint64_t> offset, bool nowait) {
   const uint64_t total = total_length(src);
   uint64_t done = t.syscall_progress;
   RangeCursor cursor(src);
@@ -113,12 +114,12 @@ SysRet write_from_guest(kernel::Task& t, fs::FileDescription& file,
       return c ? *c : 0;
     });
     if (gathered == 0 && want > 0) return done > 0 ? SysRet(done) : fail(EFAULT);
-    auto n = offset ? file.pwrite(buf.first(gathered), *offset + done)
-                    : file.write(buf.first(gathered));
+    auto n =
+        offset ? file.pwrite(buf.first(gathered), *offset + done) : file.write(buf.first(gathered));
     if (!n) {
       if (n.error() == Errno{EPIPE}) raise_sigpipe(t);
       if (n.error() != Errno{EAGAIN}) return done > 0 ? SysRet(done) : SysRet(n);
-      if (file.nonblocking()) return done > 0 ? SysRet(done) : fail(EAGAIN);
+      if (file.nonblocking() || nowait) return done > 0 ? SysRet(done) : fail(EAGAIN);
       t.syscall_progress = done;
       if (kernel::WaitQueue* q = file.wait_queue()) t.add_wait(*q, POLLOUT | POLLHUP | POLLERR);
       auto parked = t.park();
@@ -133,7 +134,7 @@ SysRet write_from_guest(kernel::Task& t, fs::FileDescription& file,
       cursor.skip(done);
       // A short write to a file that can take more right now is final (a full disk); one to
       // a full pipe or socket waits for room, on the next round.
-      if ((file.readiness() & POLLOUT) != 0 || file.nonblocking()) return done;
+      if ((file.readiness() & POLLOUT) != 0 || file.nonblocking() || nowait) return done;
     }
     if (gathered < want) return done;  // the guest buffer ended in a fault
   }

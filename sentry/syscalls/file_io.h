@@ -25,11 +25,12 @@ struct GuestRange {
 // Linux caps one transfer at MAX_RW_COUNT.
 inline constexpr uint64_t kMaxRwCount = 0x7ffff000;
 
-// offset: pread/pwrite position; nullopt uses (and advances) the file offset.
+// offset: pread/pwrite position; nullopt uses (and advances) the file offset. nowait
+// (RWF_NOWAIT): EAGAIN instead of blocking, as if the file were non-blocking.
 SysRet read_to_guest(kernel::Task& t, fs::FileDescription& file, std::span<const GuestRange> dst,
-                     std::optional<uint64_t> offset);
-SysRet write_from_guest(kernel::Task& t, fs::FileDescription& file,
-                        std::span<const GuestRange> src, std::optional<uint64_t> offset);
+                     std::optional<uint64_t> offset, bool nowait = false);
+SysRet write_from_guest(kernel::Task& t, fs::FileDescription& file, std::span<const GuestRange> src,
+                        std::optional<uint64_t> offset, bool nowait = false);
 
 // A write hit a pipe or socket nobody reads: the writer gets SIGPIPE (besides EPIPE).
 void raise_sigpipe(kernel::Task& t);

@@ -1,4 +1,5 @@
-// The real-time interval timer: alarm(2), setitimer(2), getitimer(2) (ITIMER_REAL).
+// Interval timers: alarm(2), setitimer(2), getitimer(2). ITIMER_REAL runs on the sentry's
+// clock; ITIMER_VIRTUAL and ITIMER_PROF on the host's count of the guest's CPU time.
 #include <sys/time.h>
 
 #include "sentry/kernel/kernel.h"
@@ -75,12 +76,19 @@ SysRet sys_setitimer(kernel::Task& t, const SyscallArgs& a) {
   const int which = static_cast<int>(a[0]);
   std::optional<itimerval> next;
   if (a[1] != 0) next = TRY(t.mm().read(mm::GuestPtr<itimerval>(a[1])));
-  // ITIMER_VIRTUAL and ITIMER_PROF count CPU time, which the sandbox does not sample yet.
-  if (which != ITIMER_REAL) return fail(which == ITIMER_VIRTUAL || which == ITIMER_PROF ? ENOSYS
-                                                                                         : EINVAL);
+  if (which != ITIMER_REAL && which != ITIMER_VIRTUAL && which != ITIMER_PROF) {
+    return fail(EINVAL);
+  }
   if (next) {
     TRY(checked(next->it_value));
     TRY(checked(next->it_interval));
+  }
+  if (which != ITIMER_REAL) {
+    // CPU time is the guest code's own, which the host counts in the stub process.
+    const itimerval none{};
+    const itimerval old = TRY(t.thread().cpu_timer(which, next ? &*next : &none));
+    if (a[2] != 0) TRY(t.mm().write(mm::GuestPtr<itimerval>(a[2]), old));
+    return 0;
   }
   const itimerval old = current(t.kernel(), t.thread_group());
   if (next) {
@@ -95,9 +103,12 @@ SysRet sys_setitimer(kernel::Task& t, const SyscallArgs& a) {
 
 SysRet sys_getitimer(kernel::Task& t, const SyscallArgs& a) {
   const int which = static_cast<int>(a[0]);
-  if (which != ITIMER_REAL) return fail(which == ITIMER_VIRTUAL || which == ITIMER_PROF ? ENOSYS
-                                                                                         : EINVAL);
-  TRY(t.mm().write(mm::GuestPtr<itimerval>(a[1]), current(t.kernel(), t.thread_group())));
+  if (which != ITIMER_REAL && which != ITIMER_VIRTUAL && which != ITIMER_PROF) {
+    return fail(EINVAL);
+  }
+  const itimerval value = which == ITIMER_REAL ? current(t.kernel(), t.thread_group())
+                                               : TRY(t.thread().cpu_timer(which, nullptr));
+  TRY(t.mm().write(mm::GuestPtr<itimerval>(a[1]), value));
   return 0;
 }
 

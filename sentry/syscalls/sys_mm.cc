@@ -1,8 +1,10 @@
 // Memory: brk(2), mmap(2), munmap(2), mprotect(2), mremap(2), madvise(2).
 #include <sys/mman.h>
 
+#include "fs/mount.h"
 #include "sentry/kernel/task.h"
 #include "sentry/syscalls/handlers.h"
+#include "sentry/syscalls/path_args.h"
 
 namespace ms::sys {
 namespace {
@@ -22,6 +24,27 @@ constexpr int kKnownMapFlags =
     kMapUninitialized | MAP_GROWSDOWN | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK |
     MAP_STACK | MAP_HUGETLB | MAP_32BIT | MAP_FIXED_NOREPLACE | (0x3f << MAP_HUGE_SHIFT);
 
+// A file mapping at [start, start + len): the access the descriptor allows, then the host
+// fd the file gives (a read-only one unless the mapping is shared and may be written, so
+// the host refuses what Linux would refuse later in mprotect).
+SysRet map_file(kernel::Task& t, fs::FileDescription& file, uint64_t start, uint64_t len, int prot,
+                int flags, int type, uint64_t offset) {
+  const bool shared = type == MAP_SHARED;
+  if (shared && (prot & PROT_WRITE) != 0 && !file.writable()) return fail(EACCES);
+  if (!file.readable()) return fail(EACCES);
+  if ((prot & PROT_EXEC) != 0 && file.path() && file.path().mnt->noexec()) return fail(EPERM);
+  if ((flags & MAP_GROWSDOWN) != 0) return fail(EINVAL);
+  const fs::MmapTarget target = TRY(file.mmap_target(shared && file.writable()));
+  TRY(t.mm().map(mm::Vma{.start = start,
+                         .end = start + len,
+                         .prot = prot & (PROT_READ | PROT_WRITE | PROT_EXEC),
+                         .flags = type | (flags & (MAP_NORESERVE | MAP_POPULATE)),
+                         .offset = offset,
+                         .file = target.file},
+                 target.host_fd));
+  return start;
+}
+
 }  // namespace
 
 SysRet sys_brk(kernel::Task& t, const SyscallArgs& a) {
@@ -37,14 +60,12 @@ SysRet sys_mmap(kernel::Task& t, const SyscallArgs& a) {
   const uint64_t offset = a[5];
 
   if (!page_aligned(offset)) return fail(EINVAL);
-  if ((flags & MAP_ANONYMOUS) == 0) {
-    TRY(t.file(fd));
-    // File mappings arrive with the VFS; until then no file can be mapped.
-    return fail(ENODEV);
-  }
+  std::shared_ptr<fs::FileDescription> file;
+  if ((flags & MAP_ANONYMOUS) == 0) file = TRY(io_file(t, fd));
   if (len_in == 0) return fail(EINVAL);
   if (len_in > t.mm().guest_top()) return fail(ENOMEM);
   const uint64_t len = page_up(len_in);
+  if (file && offset + len < offset) return fail(EOVERFLOW);
   switch (flags & MAP_TYPE) {
     case MAP_SHARED:
     case MAP_PRIVATE:
@@ -69,6 +90,7 @@ SysRet sys_mmap(kernel::Task& t, const SyscallArgs& a) {
     start = TRY(t.mm().choose_address(addr, len, (flags & MAP_32BIT) != 0));
   }
   const int type = (flags & MAP_TYPE) == MAP_SHARED_VALIDATE ? MAP_SHARED : flags & MAP_TYPE;
+  if (file) return map_file(t, *file, start, len, prot, flags, type, offset);
   TRY(t.mm().map(mm::Vma{
       .start = start,
       .end = start + len,

@@ -26,13 +26,14 @@ using Handler = SysRet (*)(kernel::Task&, const SyscallArgs&);
 
 // How --strace prints an argument or result.
 enum class ArgKind : uint8_t {
-  Unknown,   // not described yet: printed in hex
-  Int,       // signed decimal
-  UInt,      // unsigned decimal
+  Unknown,  // not described yet: printed in hex
+  Int,      // signed decimal
+  UInt,     // unsigned decimal
   Hex,
-  Ptr,       // an address, NULL when zero
-  Size,      // a byte count (decimal)
-  SSize,     // a byte count or -1 (results)
+  Ptr,    // an address, NULL when zero
+  Size,   // a byte count (decimal)
+  Off,    // a 64-bit file offset (signed decimal)
+  SSize,  // a byte count or -1 (results)
   Fd,
   DirFd,     // AT_FDCWD or an fd
   Path,      // NUL-terminated string in guest memory
@@ -41,6 +42,7 @@ enum class ArgKind : uint8_t {
   IovecIn,   // struct iovec[] read by the syscall, count in the next argument
   IovecOut,  // struct iovec[] written by the syscall
   OFlags,    // open flags
+  FdFlags,   // O_CLOEXEC/O_NONBLOCK-style flags without an access mode (dup3, pipe2, ...)
   Mode,      // octal mode
   AtFlags,   // AT_* flags
   Prot,      // PROT_* flags

@@ -1,6 +1,7 @@
 #include "sentry/trace/crash_report.h"
 
 #include <capstone/capstone.h>
+#include <dlfcn.h>
 #include <fmt/format.h>
 
 #include <cstring>
@@ -38,19 +39,52 @@ std::string code_name(const siginfo_t& info) {
 
 }  // namespace
 
+namespace {
+
+// Capstone is loaded only when a crash report needs it: its 77,000 relocations would
+// otherwise cost every sandbox start a few milliseconds.
+struct Capstone {
+  decltype(&cs_open) open = nullptr;
+  decltype(&cs_disasm) disasm = nullptr;
+  decltype(&cs_free) free = nullptr;
+  decltype(&cs_close) close = nullptr;
+};
+
+const Capstone* capstone() {
+  static const Capstone* loaded = []() -> const Capstone* {
+    void* lib = dlopen(MS_CAPSTONE_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+    if (lib == nullptr) return nullptr;
+    static Capstone cs;
+    cs.open = reinterpret_cast<decltype(&cs_open)>(dlsym(lib, "cs_open"));
+    cs.disasm = reinterpret_cast<decltype(&cs_disasm)>(dlsym(lib, "cs_disasm"));
+    cs.free = reinterpret_cast<decltype(&cs_free)>(dlsym(lib, "cs_free"));
+    cs.close = reinterpret_cast<decltype(&cs_close)>(dlsym(lib, "cs_close"));
+    if (cs.open == nullptr || cs.disasm == nullptr || cs.free == nullptr || cs.close == nullptr) {
+      return nullptr;
+    }
+    return &cs;
+  }();
+  return loaded;
+}
+
+}  // namespace
+
 std::string disassemble(const uint8_t* code, size_t len, uint64_t pc, size_t max_instructions) {
+  const Capstone* cs = capstone();
   csh handle = 0;
-  if (cs_open(CS_ARCH_X86, CS_MODE_64, &handle) != CS_ERR_OK) return "  (no disassembler)\n";
+  if (cs == nullptr || cs->open(CS_ARCH_X86, CS_MODE_64, &handle) != CS_ERR_OK) {
+    return "  (no disassembler: " MS_CAPSTONE_LIBRARY " did not load)\n";
+  }
   cs_insn* insns = nullptr;
-  const size_t n = cs_disasm(handle, code, len, pc, max_instructions, &insns);
+  const size_t n = cs->disasm(handle, code, len, pc, max_instructions, &insns);
   std::string out;
   for (size_t i = 0; i < n; ++i) {
     out += fmt::format("  {} {:#014x}: {} {}\n", i == 0 ? "=>" : "  ", insns[i].address,
                        insns[i].mnemonic, insns[i].op_str);
   }
   if (n == 0) out = "  (not decodable)\n";
-  cs_free(insns, n);
-  cs_close(&handle);
+  cs->free(insns, n);
+  cs->close(&handle);
   return out;
 }
 

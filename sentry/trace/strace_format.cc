@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -10,8 +11,6 @@
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <cstddef>
@@ -48,18 +47,38 @@ std::string flags_string(uint64_t value, std::initializer_list<Flag> flags) {
 
 std::string quoted(std::string_view bytes, bool truncated) {
   std::string out = "\"";
-  for (unsigned char c : bytes) {
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    const auto c = static_cast<unsigned char>(bytes[i]);
     switch (c) {
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\v':
+        out += "\\v";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
       default:
         if (c >= 0x20 && c < 0x7f) {
           out += static_cast<char>(c);
         } else {
-          out += fmt::format("\\{:o}", c);
+          // A short escape followed by a digit would read back as a different byte.
+          const bool digit_next =
+              i + 1 < bytes.size() && bytes[i + 1] >= '0' && bytes[i + 1] <= '7';
+          out += digit_next ? fmt::format("\\{:03o}", c) : fmt::format("\\{:o}", c);
         }
     }
   }
@@ -69,6 +88,7 @@ std::string quoted(std::string_view bytes, bool truncated) {
 }
 
 std::string buffer(mm::GuestMemory& mem, uint64_t addr, uint64_t len) {
+  if (addr == 0) return "NULL";
   std::string bytes(std::min<uint64_t>(len, kMaxString), '\0');
   if (!mem.copy_in(addr, std::as_writable_bytes(std::span(bytes.data(), bytes.size())))) {
     return fmt::format("{:#x}", addr);
@@ -83,26 +103,50 @@ std::string path(mm::GuestMemory& mem, uint64_t addr) {
   return quoted(*s, false);
 }
 
+// The kernel's O_LARGEFILE (glibc defines it as 0 on x86-64; musl passes the real bit).
+constexpr uint64_t kOLargefile = 0100000;
+
+// Open flags other than the access mode, in strace's order (multi-bit flags first where
+// they overlap: O_SYNC contains O_DSYNC, O_TMPFILE contains O_DIRECTORY).
+std::string status_flags(uint64_t v) {
+  return flags_string(v, {{O_CREAT, "O_CREAT"},
+                          {O_EXCL, "O_EXCL"},
+                          {O_NOCTTY, "O_NOCTTY"},
+                          {O_TRUNC, "O_TRUNC"},
+                          {O_APPEND, "O_APPEND"},
+                          {O_NONBLOCK, "O_NONBLOCK"},
+                          {O_SYNC, "O_SYNC"},
+                          {O_DSYNC, "O_DSYNC"},
+                          {O_ASYNC, "O_ASYNC"},
+                          {O_DIRECT, "O_DIRECT"},
+                          {kOLargefile, "O_LARGEFILE"},
+                          {O_NOFOLLOW, "O_NOFOLLOW"},
+                          {O_NOATIME, "O_NOATIME"},
+                          {O_CLOEXEC, "O_CLOEXEC"},
+                          {O_PATH, "O_PATH"},
+                          {O_TMPFILE, "O_TMPFILE"},
+                          {O_DIRECTORY, "O_DIRECTORY"}});
+}
+
 std::string open_flags(uint64_t v) {
   std::string mode;
   switch (v & O_ACCMODE) {
-    case O_RDONLY: mode = "O_RDONLY"; break;
-    case O_WRONLY: mode = "O_WRONLY"; break;
-    case O_RDWR: mode = "O_RDWR"; break;
-    default: mode = "O_ACCMODE"; break;
+    case O_RDONLY:
+      mode = "O_RDONLY";
+      break;
+    case O_WRONLY:
+      mode = "O_WRONLY";
+      break;
+    case O_RDWR:
+      mode = "O_RDWR";
+      break;
+    default:
+      mode = "O_ACCMODE";
+      break;
   }
   v &= ~static_cast<uint64_t>(O_ACCMODE);
   if (v == 0) return mode;
-  return mode + "|" +
-         flags_string(v, {{O_CREAT, "O_CREAT"},       {O_EXCL, "O_EXCL"},
-                          {O_NOCTTY, "O_NOCTTY"},     {O_TRUNC, "O_TRUNC"},
-                          {O_APPEND, "O_APPEND"},     {O_NONBLOCK, "O_NONBLOCK"},
-                          {O_TMPFILE, "O_TMPFILE"},   {O_DSYNC, "O_DSYNC"},
-                          {O_SYNC, "O_SYNC"},         {O_DIRECTORY, "O_DIRECTORY"},
-                          {O_NOFOLLOW, "O_NOFOLLOW"}, {O_CLOEXEC, "O_CLOEXEC"},
-                          {O_PATH, "O_PATH"},         {O_NOATIME, "O_NOATIME"},
-                          {O_DIRECT, "O_DIRECT"},     {O_LARGEFILE, "O_LARGEFILE"},
-                          {O_ASYNC, "O_ASYNC"}});
+  return mode + "|" + status_flags(v);
 }
 
 std::string prot(uint64_t v) {
@@ -117,10 +161,18 @@ std::string prot(uint64_t v) {
 std::string map_flags(uint64_t v) {
   std::string type;
   switch (v & MAP_TYPE) {
-    case MAP_SHARED: type = "MAP_SHARED"; break;
-    case MAP_PRIVATE: type = "MAP_PRIVATE"; break;
-    case MAP_SHARED_VALIDATE: type = "MAP_SHARED_VALIDATE"; break;
-    default: type = fmt::format("{:#x}", v & MAP_TYPE); break;
+    case MAP_SHARED:
+      type = "MAP_SHARED";
+      break;
+    case MAP_PRIVATE:
+      type = "MAP_PRIVATE";
+      break;
+    case MAP_SHARED_VALIDATE:
+      type = "MAP_SHARED_VALIDATE";
+      break;
+    default:
+      type = fmt::format("{:#x}", v & MAP_TYPE);
+      break;
   }
   v &= ~static_cast<uint64_t>(MAP_TYPE);
   if (v == 0) return type;
@@ -162,20 +214,29 @@ std::string signal_name(uint64_t sig) {
     const char* abbrev = sigabbrev_np(static_cast<int>(sig));
     if (abbrev != nullptr) return fmt::format("SIG{}", abbrev);
   }
-  if (sig >= 32 && sig <= 64) return fmt::format("SIGRT_{}", sig - 32);
+  if (sig == 32) return "SIGRTMIN";
+  if (sig > 32 && sig <= 64) return fmt::format("SIGRT_{}", sig - 32);
   return fmt::format("{}", sig);
 }
 
-std::string iovec_list(mm::GuestMemory& mem, uint64_t addr, uint64_t count) {
+std::string hex(uint64_t v) {
+  return v == 0 ? "0" : fmt::format("{:#x}", v);
+}
+
+// An iovec array; `shown` caps how many bytes of data are printed in total (what a read
+// returned), as strace does.
+std::string iovec_list(mm::GuestMemory& mem, uint64_t addr, uint64_t count, uint64_t shown) {
   std::string out = "[";
   for (uint64_t i = 0; i < std::min<uint64_t>(count, 8); ++i) {
     iovec v{};
     if (!mem.copy_in(addr + i * sizeof(iovec), std::as_writable_bytes(std::span(&v, 1)))) {
-      return fmt::format("{:#x}", addr);
+      return hex(addr);
     }
     if (i > 0) out += ", ";
     const auto base = reinterpret_cast<uint64_t>(v.iov_base);
-    out += fmt::format("{{iov_base={}, iov_len={}}}", buffer(mem, base, v.iov_len), v.iov_len);
+    const uint64_t len = std::min<uint64_t>(v.iov_len, shown);
+    shown -= len;
+    out += fmt::format("{{iov_base={}, iov_len={}}}", buffer(mem, base, len), v.iov_len);
   }
   if (count > 8) out += ", ...";
   return out + "]";
@@ -234,7 +295,9 @@ std::string arg(ArgKind kind, uint64_t v, uint64_t next, const sys::SysRet& resu
     case ArgKind::SSize:
       return fmt::format("{}", static_cast<int64_t>(v));
     case ArgKind::Ptr:
-      return v == 0 ? "NULL" : fmt::format("{:#x}", v);
+      return v == 0 ? "NULL" : hex(v);
+    case ArgKind::Off:
+      return fmt::format("{}", static_cast<int64_t>(v));
     case ArgKind::DirFd:
       return static_cast<int>(v) == AT_FDCWD ? "AT_FDCWD" : fmt::format("{}", static_cast<int>(v));
     case ArgKind::Path:
@@ -242,16 +305,19 @@ std::string arg(ArgKind kind, uint64_t v, uint64_t next, const sys::SysRet& resu
     case ArgKind::InBuf:
       return buffer(mem, v, next);
     case ArgKind::OutBuf:
-      if (!result || *result == 0) return v == 0 ? "NULL" : fmt::format("{:#x}", v);
+      if (v == 0) return "NULL";
+      if (!result) return hex(v);
       return buffer(mem, v, std::min<uint64_t>(*result, next));
     case ArgKind::IovecIn:
-      return iovec_list(mem, v, next);
+      return iovec_list(mem, v, next, ~0ULL);
     case ArgKind::IovecOut:
-      return result ? iovec_list(mem, v, next) : fmt::format("{:#x}", v);
+      return result ? iovec_list(mem, v, next, *result) : hex(v);
     case ArgKind::OFlags:
       return open_flags(v);
+    case ArgKind::FdFlags:
+      return v == 0 ? "0" : status_flags(v);
     case ArgKind::Mode:
-      return fmt::format("{:#o}", v);
+      return fmt::format("0{:02o}", v);
     case ArgKind::AtFlags:
       return at_flags(v);
     case ArgKind::Prot:
@@ -267,9 +333,9 @@ std::string arg(ArgKind kind, uint64_t v, uint64_t next, const sys::SysRet& resu
     case ArgKind::Signal:
       return signal_name(v);
     case ArgKind::SigHow:
-      return named(v, {{SIG_BLOCK, "SIG_BLOCK"},
-                       {SIG_UNBLOCK, "SIG_UNBLOCK"},
-                       {SIG_SETMASK, "SIG_SETMASK"}});
+      return named(
+          v,
+          {{SIG_BLOCK, "SIG_BLOCK"}, {SIG_UNBLOCK, "SIG_UNBLOCK"}, {SIG_SETMASK, "SIG_SETMASK"}});
     case ArgKind::ClockId:
       return named(v, {{CLOCK_REALTIME, "CLOCK_REALTIME"},
                        {CLOCK_MONOTONIC, "CLOCK_MONOTONIC"},
@@ -280,19 +346,24 @@ std::string arg(ArgKind kind, uint64_t v, uint64_t next, const sys::SysRet& resu
                        {CLOCK_MONOTONIC_COARSE, "CLOCK_MONOTONIC_COARSE"},
                        {CLOCK_BOOTTIME, "CLOCK_BOOTTIME"}});
     case ArgKind::Resource:
-      return named(v, {{RLIMIT_CPU, "RLIMIT_CPU"},       {RLIMIT_FSIZE, "RLIMIT_FSIZE"},
-                       {RLIMIT_DATA, "RLIMIT_DATA"},     {RLIMIT_STACK, "RLIMIT_STACK"},
-                       {RLIMIT_CORE, "RLIMIT_CORE"},     {RLIMIT_RSS, "RLIMIT_RSS"},
-                       {RLIMIT_NPROC, "RLIMIT_NPROC"},   {RLIMIT_NOFILE, "RLIMIT_NOFILE"},
-                       {RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK"}, {RLIMIT_AS, "RLIMIT_AS"}});
+      return named(v, {{RLIMIT_CPU, "RLIMIT_CPU"},
+                       {RLIMIT_FSIZE, "RLIMIT_FSIZE"},
+                       {RLIMIT_DATA, "RLIMIT_DATA"},
+                       {RLIMIT_STACK, "RLIMIT_STACK"},
+                       {RLIMIT_CORE, "RLIMIT_CORE"},
+                       {RLIMIT_RSS, "RLIMIT_RSS"},
+                       {RLIMIT_NPROC, "RLIMIT_NPROC"},
+                       {RLIMIT_NOFILE, "RLIMIT_NOFILE"},
+                       {RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK"},
+                       {RLIMIT_AS, "RLIMIT_AS"}});
     case ArgKind::SockAddr:
       return sockaddr_text(mem, v, next);
     case ArgKind::IoctlReq:
     case ArgKind::Hex:
     case ArgKind::Unknown:
-      return fmt::format("{:#x}", v);
+      return hex(v);
   }
-  return fmt::format("{:#x}", v);
+  return hex(v);
 }
 
 std::string result_string(ArgKind kind, const sys::SysRet& result) {
@@ -303,7 +374,7 @@ std::string result_string(ArgKind kind, const sys::SysRet& result) {
   switch (kind) {
     case ArgKind::Hex:
     case ArgKind::Ptr:
-      return fmt::format("{:#x}", *result);
+      return hex(*result);
     default:
       return fmt::format("{}", static_cast<int64_t>(*result));
   }
@@ -320,8 +391,8 @@ std::string format_syscall(const sys::SyscallSpec* spec, uint64_t nr, const uint
                            const sys::SysRet& result, bool returned, mm::GuestMemory& mem) {
   std::string out;
   if (spec == nullptr) {
-    out = fmt::format("syscall_{:#x}({:#x}, {:#x}, {:#x}, {:#x}, {:#x}, {:#x})", nr, args[0],
-                      args[1], args[2], args[3], args[4], args[5]);
+    out = fmt::format("syscall_{:#x}({}, {}, {}, {}, {}, {})", nr, hex(args[0]), hex(args[1]),
+                      hex(args[2]), hex(args[3]), hex(args[4]), hex(args[5]));
   } else {
     out = fmt::format("{}(", spec->name);
     for (int i = 0; i < spec->nargs; ++i) {

@@ -52,6 +52,30 @@ Result<uint64_t> PtraceAddressSpace::inject(uint64_t nr, uint64_t a0, uint64_t a
   return (*it)->inject(nr, {a0, a1, a2, a3, a4, a5});
 }
 
+uint64_t PtraceAddressSpace::scratch_address(uint64_t offset) const {
+  return stub_scratch(layout_) + offset;
+}
+
+Result<void> PtraceAddressSpace::write_scratch(uint64_t offset, std::span<const std::byte> src) {
+  if (offset + src.size() > 4096) return fail(EINVAL);
+  iovec local{const_cast<std::byte*>(src.data()), src.size()};
+  iovec remote{reinterpret_cast<void*>(scratch_address(offset)), src.size()};
+  if (process_vm_writev(any_tid(), &local, 1, &remote, 1, 0) != static_cast<ssize_t>(src.size())) {
+    return fail(EFAULT);
+  }
+  return {};
+}
+
+Result<void> PtraceAddressSpace::read_scratch(uint64_t offset, std::span<std::byte> dst) {
+  if (offset + dst.size() > 4096) return fail(EINVAL);
+  iovec local{dst.data(), dst.size()};
+  iovec remote{reinterpret_cast<void*>(scratch_address(offset)), dst.size()};
+  if (process_vm_readv(any_tid(), &local, 1, &remote, 1, 0) != static_cast<ssize_t>(dst.size())) {
+    return fail(EFAULT);
+  }
+  return {};
+}
+
 Result<int> PtraceAddressSpace::transfer_fd(PtraceThread& via, int host_fd) {
   const uint64_t sequence = channel_.next_sequence++;
   {
@@ -69,7 +93,7 @@ Result<int> PtraceAddressSpace::transfer_fd(PtraceThread& via, int host_fd) {
     std::memcpy(CMSG_DATA(c), &host_fd, sizeof(int));
     if (::sendmsg(channel_.socket.get(), &msg, MSG_NOSIGNAL) < 0) return fail(errno);
   }
-  const uint64_t scratch = stub_scratch(layout_);
+  const uint64_t scratch = scratch_address(0);
   struct {
     msghdr msg;
     char pad[ScratchLayout::kIovec - sizeof(msghdr)];
@@ -81,9 +105,7 @@ Result<int> PtraceAddressSpace::transfer_fd(PtraceThread& via, int host_fd) {
   args.msg.msg_controllen = kControlLen;
   args.iov = iovec{reinterpret_cast<void*>(scratch + ScratchLayout::kPayload), sizeof(uint64_t)};
   for (int attempt = 0; attempt < kMaxStaleMessages; ++attempt) {
-    if (TRY(write(scratch, std::as_bytes(std::span(&args, 1)))) != sizeof(args)) {
-      return fail(EFAULT);
-    }
+    TRY(write_scratch(0, std::as_bytes(std::span(&args, 1))));
     TRY(via.inject(SYS_recvmsg, {kStubControlFd, scratch, MSG_DONTWAIT | MSG_CMSG_CLOEXEC, 0, 0,
                                  0}));
     struct {
@@ -91,7 +113,7 @@ Result<int> PtraceAddressSpace::transfer_fd(PtraceThread& via, int host_fd) {
       char pad[ScratchLayout::kControl - ScratchLayout::kPayload - sizeof(uint64_t)];
       alignas(cmsghdr) char control[kControlLen];
     } got{};
-    TRY(read(scratch + ScratchLayout::kPayload, std::as_writable_bytes(std::span(&got, 1))));
+    TRY(read_scratch(ScratchLayout::kPayload, std::as_writable_bytes(std::span(&got, 1))));
     const auto* c = reinterpret_cast<const cmsghdr*>(got.control);
     int fd = -1;
     if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&

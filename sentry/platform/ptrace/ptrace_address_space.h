@@ -37,6 +37,11 @@ class PtraceAddressSpace final : public AddressSpace {
   Result<size_t> write(uint64_t addr, std::span<const std::byte> src) override;
   Result<void> write_force(uint64_t addr, std::span<const std::byte> src) override;
 
+  // The stub's scratch page, outside the guest's range, for injected syscalls' arguments.
+  Result<void> write_scratch(uint64_t offset, std::span<const std::byte> src);
+  Result<void> read_scratch(uint64_t offset, std::span<std::byte> dst);
+  uint64_t scratch_address(uint64_t offset) const;
+
   // Threads register themselves so that injections can use any stopped one.
   void attach(PtraceThread* thread);
   void detach(PtraceThread* thread);

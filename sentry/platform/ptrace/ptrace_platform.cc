@@ -1,6 +1,8 @@
 #include "sentry/platform/ptrace/ptrace_platform.h"
 
 #include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/capability.h>
 #include <linux/close_range.h>
 #include <sched.h>
 #include <signal.h>
@@ -8,14 +10,11 @@
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/rseq.h>
-#include <linux/capability.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <linux/audit.h>
 
 #include "base/log.h"
 #include "sentry/platform/ptrace/ptrace_address_space.h"
@@ -59,7 +58,8 @@ constexpr int kTraceOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL | PTRACE
   ::setrlimit(RLIMIT_CORE, &no_core);
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &dfl, nullptr);
+  for (int sig = 1; sig < NSIG; ++sig)
+    ::sigaction(sig, &dfl, nullptr);
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -80,6 +80,10 @@ constexpr int kTraceOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL | PTRACE
 Result<std::unique_ptr<PtracePlatform>> PtracePlatform::create() {
   std::unique_ptr<PtracePlatform> p(new PtracePlatform());
   p->layout_ = TRY(install_stub());
+  if (sched_getaffinity(0, sizeof(p->original_cpus_), &p->original_cpus_) != 0) {
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+      CPU_SET(cpu, &p->original_cpus_);
+  }
   p->syscall_site_ = stub_syscall_site(p->layout_);
   // Stops are collected with waitpid; SIGCHLD only wakes an epoll-based loop through this fd.
   sigset_t chld;
@@ -162,8 +166,8 @@ Result<pid_t> PtracePlatform::inject_clone(PtraceThread& parent, uint64_t flags)
 
 Result<std::unique_ptr<Thread>> PtracePlatform::new_process() {
   const pid_t child = TRY(inject_clone(*zygote_, CLONE_PARENT | SIGCHLD));
-  auto thread = std::make_unique<PtraceThread>(*this, child,
-                                               std::make_shared<PtraceAddressSpace>(layout_, channel_));
+  auto thread = std::make_unique<PtraceThread>(
+      *this, child, std::make_shared<PtraceAddressSpace>(layout_, channel_));
   thread->on_stop(Stop{.kind = StopKind::kInterrupt}, nullptr);
   return thread;
 }
@@ -171,8 +175,8 @@ Result<std::unique_ptr<Thread>> PtracePlatform::new_process() {
 Result<std::unique_ptr<Thread>> PtracePlatform::fork(Thread& parent) {
   auto& p = static_cast<PtraceThread&>(parent);
   const pid_t child = TRY(inject_clone(p, CLONE_PARENT | SIGCHLD));
-  auto thread = std::make_unique<PtraceThread>(*this, child,
-                                               std::make_shared<PtraceAddressSpace>(layout_, channel_));
+  auto thread = std::make_unique<PtraceThread>(
+      *this, child, std::make_shared<PtraceAddressSpace>(layout_, channel_));
   thread->on_stop(Stop{.kind = StopKind::kInterrupt}, nullptr);
   return thread;
 }
@@ -185,6 +189,24 @@ Result<std::unique_ptr<Thread>> PtracePlatform::clone_vm(Thread& parent, bool th
   auto thread = std::make_unique<PtraceThread>(*this, child, p.address_space());
   thread->on_stop(Stop{.kind = StopKind::kInterrupt}, nullptr);
   return thread;
+}
+
+void PtracePlatform::set_single_cpu(bool single) {
+  if (single == single_cpu_) return;
+  cpu_set_t mask;
+  CPU_ZERO(&mask);
+  if (single) {
+    const int cpu = sched_getcpu();
+    home_cpu_ = cpu >= 0 ? cpu : 0;
+    CPU_SET(home_cpu_, &mask);
+  } else {
+    mask = original_cpus_;
+  }
+  single_cpu_ = single;
+  // New stubs inherit the mask of the host task they are cloned from.
+  sched_setaffinity(0, sizeof(mask), &mask);
+  for (const auto& [tid, thread] : threads_)
+    sched_setaffinity(tid, sizeof(mask), &mask);
 }
 
 void PtracePlatform::clear_notify() {
@@ -220,7 +242,8 @@ std::optional<Event> PtracePlatform::decode(pid_t tid, int status) {
     } else {
       entry.native_abi = info.arch == AUDIT_ARCH_X86_64;
       entry.nr = info.entry.nr;
-      for (int i = 0; i < 6; ++i) entry.args[i] = info.entry.args[i];
+      for (int i = 0; i < 6; ++i)
+        entry.args[i] = info.entry.args[i];
       entry.ip = info.instruction_pointer;
       entry.sp = info.stack_pointer;
     }

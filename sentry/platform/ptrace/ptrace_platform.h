@@ -2,6 +2,7 @@
 // syscall ever runs on the host; every new address space is forked from a clean zygote stub.
 #pragma once
 
+#include <sched.h>
 #include <sys/types.h>
 
 #include <deque>
@@ -26,6 +27,7 @@ class PtracePlatform final : public Platform {
   Result<std::unique_ptr<Thread>> new_process() override;
   Result<std::unique_ptr<Thread>> fork(Thread& parent) override;
   Result<std::unique_ptr<Thread>> clone_vm(Thread& parent, bool thread_group) override;
+  void set_single_cpu(bool single) override;
   std::optional<Event> poll() override;
   std::optional<Event> wait() override;
   int notify_fd() const override { return sigchld_fd_.get(); }
@@ -56,6 +58,9 @@ class PtracePlatform final : public Platform {
   std::unique_ptr<PtraceThread> zygote_;
   std::deque<Event> deferred_;
   std::unordered_map<pid_t, PtraceThread*> threads_;
+  bool single_cpu_ = false;
+  int home_cpu_ = 0;
+  cpu_set_t original_cpus_{};  // what minisentry was allowed when it started
 };
 
 }  // namespace ms::platform::ptrace

@@ -149,6 +149,22 @@ HostUsage PtraceThread::usage(bool whole_process) const {
   return u;
 }
 
+Result<itimerval> PtraceThread::cpu_timer(int which, const itimerval* value) {
+  // The arguments go through the stub's scratch page: the new value first, the old after.
+  auto& as = static_cast<PtraceAddressSpace&>(*as_);
+  const uint64_t new_addr = as.scratch_address(0);
+  const uint64_t old_addr = as.scratch_address(sizeof(itimerval));
+  if (value != nullptr) {
+    TRY(as.write_scratch(0, std::as_bytes(std::span(value, 1))));
+    TRY(inject(SYS_setitimer, {static_cast<uint64_t>(which), new_addr, old_addr, 0, 0, 0}));
+  } else {
+    TRY(inject(SYS_getitimer, {static_cast<uint64_t>(which), old_addr, 0, 0, 0, 0}));
+  }
+  itimerval old{};
+  TRY(as.read_scratch(sizeof(itimerval), std::as_writable_bytes(std::span(&old, 1))));
+  return old;
+}
+
 unsigned PtraceThread::last_cpu() const {
   // Field 39 of /proc/PID/task/TID/stat.
   const std::string path =

@@ -34,6 +34,7 @@ class PtraceThread final : public Thread {
   void kill_process() override;
   HostUsage usage(bool whole_process) const override;
   unsigned last_cpu() const override;
+  Result<itimerval> cpu_timer(int which, const itimerval* value) override;
 
   bool stopped() const { return stopped_; }
   // Called by the platform when it reports a stop of this thread.
