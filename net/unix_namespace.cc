@@ -43,21 +43,19 @@ std::string UnixNamespace::autobind_name(int type) {
 
 Result<void> UnixNamespace::bind_path(const std::string& key,
                                       const std::shared_ptr<UnixSocket>& s) {
-  if (paths_.contains(key)) return fail(EADDRINUSE);
+  // The file was just made, so whatever the key held before belonged to a file that is gone
+  // (its inode number can come back). Forget names whose sockets are gone while here.
+  std::erase_if(paths_, [](const auto& entry) { return entry.second.expired(); });
   paths_[key] = s;
   return {};
 }
 
 Result<std::shared_ptr<UnixSocket>> UnixNamespace::find_path(const std::string& key) const {
   auto it = paths_.find(key);
-  if (it == paths_.end()) return fail(ENOENT);
+  if (it == paths_.end()) return fail(ECONNREFUSED);
   auto s = it->second.lock();
   if (!s) return fail(ECONNREFUSED);
   return s;
-}
-
-void UnixNamespace::remove_path(const std::string& key) {
-  paths_.erase(key);
 }
 
 }  // namespace ms::net

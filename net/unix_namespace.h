@@ -1,6 +1,6 @@
 // Where AF_UNIX sockets find each other by name: abstract names, and filesystem names keyed
-// by the socket file they created. A filesystem name outlives its socket (the file stays until
-// unlinked; connecting to it is then ECONNREFUSED), an abstract name goes with its socket.
+// by the socket file bind() created. A socket file outlives its socket (it stays until
+// unlinked; connecting to it is then ECONNREFUSED); an abstract name goes with its socket.
 #pragma once
 
 #include <map>
@@ -26,14 +26,11 @@ class UnixNamespace {
   // A free name of five hex digits, for autobind.
   std::string autobind_name(int type);
 
-  // Filesystem names: `key` identifies the socket file (its absolute path). EADDRINUSE when
-  // the file exists.
+  // Filesystem names: `key` identifies the socket file bind() just made (the VFS refused a
+  // name that exists).
   Result<void> bind_path(const std::string& key, const std::shared_ptr<UnixSocket>& s);
-  // ENOENT without such a file; ECONNREFUSED when its socket is gone.
+  // ECONNREFUSED when the file's socket is gone (or it never had one).
   Result<std::shared_ptr<UnixSocket>> find_path(const std::string& key) const;
-  // The socket file was removed (unlink): the name can be bound again.
-  void remove_path(const std::string& key);
-  bool path_exists(const std::string& key) const { return paths_.contains(key); }
 
  private:
   std::map<std::pair<int, std::string>, std::weak_ptr<UnixSocket>> abstract_;

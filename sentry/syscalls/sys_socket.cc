@@ -4,16 +4,18 @@
 //
 // The sockets themselves (net/) work on sentry memory and never block; this file moves guest
 // memory, passes descriptors, and parks the task when a socket says EAGAIN.
-#include <linux/net.h>
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 
 #include <algorithm>
 #include <climits>
 #include <cstring>
 
+#include "fs/permission.h"
+#include "fs/vfs.h"
 #include "net/network.h"
 #include "net/socket.h"
 #include "sentry/kernel/kernel.h"
@@ -21,6 +23,7 @@
 #include "sentry/kernel/thread_group.h"
 #include "sentry/syscalls/file_io.h"
 #include "sentry/syscalls/handlers.h"
+#include "sentry/syscalls/path_args.h"
 
 namespace ms::sys {
 namespace {
@@ -47,33 +50,45 @@ Result<std::shared_ptr<Socket>> socket_file(kernel::Task& t, uint64_t fd) {
   return s;
 }
 
-// Until the VFS creates socket files, a filesystem name is the absolute path in the
-// network's AF_UNIX namespace (the working directory is "/").
+// AF_UNIX filesystem names are socket files (S_IFSOCK inodes) made by bind(); the key that
+// finds a bound socket is the file's device and inode number, so that a renamed or linked
+// socket file still leads to its socket, and an unlinked one to nothing.
 class SocketPaths final : public net::UnixPathResolver {
  public:
-  explicit SocketPaths(net::UnixNamespace& names) : names_(names) {}
+  explicit SocketPaths(kernel::Task& t) : t_(t) {}
+
   Result<std::string> create(const std::string& path) const override {
-    std::string key = absolute(path);
-    if (names_.path_exists(key)) return fail(EADDRINUSE);
-    return key;
+    const fs::Caller c = caller(t_);
+    const fs::Path start = TRY(start_at(t_, AT_FDCWD, path));
+    const mode_t mode = S_IFSOCK | (0777 & ~t_.fs().umask);
+    if (auto r = t_.kernel().vfs().mknod(c, start, path, mode, 0); !r) {
+      // unix_bind_bsd: an existing name is "address in use".
+      return fail(r.error() == Errno{EEXIST} ? EADDRINUSE : errno_value(r.error()));
+    }
+    const fs::Path made = TRY(t_.kernel().vfs().resolve(c, start, path, 0));
+    return key_of(TRY(made.inode().stat()));
   }
-  Result<std::string> lookup(const std::string& path) const override { return absolute(path); }
+
+  Result<std::string> lookup(const std::string& path) const override {
+    const fs::Caller c = caller(t_);
+    const fs::Path start = TRY(start_at(t_, AT_FDCWD, path));
+    const fs::Path found = TRY(t_.kernel().vfs().resolve(c, start, path, fs::kFollow));
+    // unix_find_bsd: write permission on the file, and it must be a socket.
+    TRY(fs::permission(found.inode(), fs::kMayWrite, c.creds));
+    const fs::Stat st = TRY(found.inode().stat());
+    if (!S_ISSOCK(st.mode)) return fail(ECONNREFUSED);
+    return key_of(st);
+  }
 
  private:
-  static std::string absolute(const std::string& path) {
-    return path.starts_with('/') ? path : "/" + path;
+  static std::string key_of(const fs::Stat& st) {
+    return std::to_string(st.dev) + ":" + std::to_string(st.ino);
   }
-  net::UnixNamespace& names_;
+  kernel::Task& t_;
 };
 
-net::SocketCaller caller_of(kernel::Task& t) {
-  static std::unique_ptr<SocketPaths> paths;
-  static net::UnixNamespace* paths_for = nullptr;
-  net::UnixNamespace& names = t.kernel().network().unix_names();
-  if (paths_for != &names) {
-    paths = std::make_unique<SocketPaths>(names);
-    paths_for = &names;
-  }
+// The caller as sockets see it. `paths` must outlive the operation it is used for.
+net::SocketCaller caller_of(kernel::Task& t, const SocketPaths* paths = nullptr) {
   const kernel::Credentials& c = t.thread_group().creds();
   net::SocketCaller caller;
   caller.pid = t.pid();
@@ -82,7 +97,7 @@ net::SocketCaller caller_of(kernel::Task& t) {
   caller.euid = c.euid;
   caller.egid = c.egid;
   caller.privileged = c.euid == 0;
-  caller.paths = paths.get();
+  caller.paths = paths;
   return caller;
 }
 
@@ -358,7 +373,8 @@ SysRet send_msghdr(kernel::Task& t, Socket& s, uint64_t msg_addr, int flags) {
   if (m.msg_iovlen > UIO_MAXIOV) return fail(EMSGSIZE);
   net::SendOptions opts;
   opts.flags = flags;
-  opts.caller = caller_of(t);
+  const SocketPaths paths(t);
+  opts.caller = caller_of(t, &paths);
   if (m.msg_name != nullptr && m.msg_namelen > 0) {
     const uint64_t namelen = std::min<uint64_t>(m.msg_namelen, sizeof(sockaddr_storage));
     opts.to = TRY(copy_in_addr(t, reinterpret_cast<uint64_t>(m.msg_name), namelen));
@@ -453,7 +469,8 @@ SysRet sys_socketpair(kernel::Task& t, const SyscallArgs& a) {
 SysRet sys_bind(kernel::Task& t, const SyscallArgs& a) {
   auto s = TRY(socket_file(t, a[0]));
   const SockAddr addr = TRY(copy_in_addr(t, a[1], a[2]));
-  TRY(s->bind(addr, caller_of(t)));
+  const SocketPaths paths(t);
+  TRY(s->bind(addr, caller_of(t, &paths)));
   return 0;
 }
 
@@ -475,7 +492,8 @@ SysRet sys_connect(kernel::Task& t, const SyscallArgs& a) {
   auto s = TRY(socket_file(t, a[0]));
   const SockAddr addr = TRY(copy_in_addr(t, a[1], a[2]));
   if (t.syscall_progress == 0) {
-    auto r = s->connect(addr, caller_of(t));
+    const SocketPaths paths(t);
+    auto r = s->connect(addr, caller_of(t, &paths));
     if (r) return 0;
     if (r.error() == Errno{EAGAIN}) {
       // A unix listener's backlog is full: wait for room, then try again from the start.
@@ -510,7 +528,8 @@ SysRet sys_sendto(kernel::Task& t, const SyscallArgs& a) {
   auto s = TRY(socket_file(t, a[0]));
   net::SendOptions opts;
   opts.flags = static_cast<int>(a[3]);
-  opts.caller = caller_of(t);
+  const SocketPaths paths(t);
+  opts.caller = caller_of(t, &paths);
   if (a[4] != 0) opts.to = TRY(copy_in_addr(t, a[4], a[5]));
   const GuestRange range{a[1], std::min<uint64_t>(a[2], kMaxRwCount)};
   return send_data(t, *s, std::span(&range, 1), opts);

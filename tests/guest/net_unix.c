@@ -2,10 +2,12 @@
 // automatic names; SCM_RIGHTS and SCM_CREDENTIALS; SO_PEERCRED; end-of-stream, resets and
 // EPIPE; the errors of bind and connect.
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <signal.h>
 #include <stddef.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
@@ -208,7 +210,30 @@ static void filesystem_names(void) {
   struct sockaddr_un missing;
   SHOW("connect to a missing file",
        connect(d, (struct sockaddr*)&missing, path_addr(&missing, "no-such-socket")));
+  SHOW("bind in a missing directory",
+       bind(d, (struct sockaddr*)&missing, path_addr(&missing, "no-dir/sock")));
+  struct stat st;
+  SHOW("stat the socket file", stat("sock-file", &st));
+  printf("it is a socket: %d\n", S_ISSOCK(st.st_mode));
+  SHOW("open it", open("sock-file", O_RDONLY));
+  int f = open("plain-file", O_CREAT | O_WRONLY, 0644);
+  close(f);
+  SHOW("connect to a regular file",
+       connect(d, (struct sockaddr*)&missing, path_addr(&missing, "plain-file")));
+  SHOW("unlink the socket file", unlink("sock-file"));
+  SHOW("bind the name again", bind(d, (struct sockaddr*)&a, alen));
+  SHOW("listen", listen(d, 1));
+  int e = socket(AF_UNIX, SOCK_STREAM, 0);
+  SHOW("connect to the new socket", connect(e, (struct sockaddr*)&a, alen));
+  SHOW("rename the socket file", rename("sock-file", "renamed-sock"));
+  int g = socket(AF_UNIX, SOCK_STREAM, 0);
+  SHOW("connect through the new name",
+       connect(g, (struct sockaddr*)&missing, path_addr(&missing, "renamed-sock")));
+  close(g);
+  close(e);
   close(d);
+  unlink("renamed-sock");
+  unlink("plain-file");
 }
 
 static void datagram_sockets(void) {
