@@ -2,8 +2,10 @@
 // namespace, the mode (--net=none or --net=host), and published ports. It makes sockets.
 #pragma once
 
+#include <expected>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -15,6 +17,8 @@
 #include "sentry/kernel/host_poller.h"
 
 namespace ms::net {
+
+class PortPublisher;
 
 // -p HOSTPORT:GUESTPORT.
 struct PortMapping {
@@ -46,6 +50,10 @@ class Network {
   Result<std::pair<std::shared_ptr<Socket>, std::shared_ptr<Socket>>> socketpair(
       int domain, int type, int protocol, int flags, const SocketCaller& caller);
 
+  // Opens the host listeners of -p; a message for the user when one cannot be.
+  std::expected<void, std::string> publish_ports();
+  const std::vector<std::unique_ptr<PortPublisher>>& publishers() const { return publishers_; }
+
   Stack& stack() { return stack_; }
   UnixNamespace& unix_names() { return unix_names_; }
   kernel::HostPoller& poller() { return poller_; }
@@ -58,6 +66,10 @@ class Network {
   NetworkOptions options_;
   Stack stack_;
   UnixNamespace unix_names_;
+  std::vector<std::unique_ptr<PortPublisher>> publishers_;
 };
+
+// "HOSTPORT:GUESTPORT", both in 1..65535.
+std::expected<PortMapping, std::string> parse_port_mapping(std::string_view text);
 
 }  // namespace ms::net

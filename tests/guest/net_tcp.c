@@ -311,6 +311,28 @@ static void options(void) {
   close(l);
 }
 
+// An unprivileged process may not bind a port below 1024; root may.
+static void privileged_ports(void) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    struct sockaddr_storage ss;
+    socklen_t len = make_addr(&ss, 80);
+    int s = socket(family, SOCK_STREAM, 0);
+    if (geteuid() == 0) {
+      printf("as root: bind port 80: %s\n", bind(s, (struct sockaddr*)&ss, len) == 0 ? "ok" : "refused");
+      close(s);
+      s = socket(family, SOCK_STREAM, 0);
+      if (setuid(65534) != 0) _exit(1);
+    } else {
+      printf("as root: bind port 80: ok\n");  // not root: the same line, for the comparison
+    }
+    SHOW("unprivileged: bind port 80", bind(s, (struct sockaddr*)&ss, len));
+    _exit(0);
+  }
+  int status;
+  waitpid(pid, &status, 0);
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IONBF, 0);
   int families[] = {AF_INET, AF_INET6};
@@ -328,6 +350,7 @@ int main(void) {
     refused_and_in_use();
     reset_and_epipe();
     options();
+    privileged_ports();
   }
   return 0;
 }
