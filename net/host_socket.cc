@@ -191,9 +191,19 @@ Result<void> HostSocket::listen(int backlog, const SocketCaller& /*caller*/) {
   return {};
 }
 
+void HostSocket::rearm(uint32_t events) {
+  // The host poller fires once per arming, and an epoll waiter stays on the queue without
+  // arming it again: an operation that finds nothing (EAGAIN) arms it for the next event.
+  if (!queue_.empty()) on_wait(this, events);
+}
+
 Result<std::shared_ptr<Socket>> HostSocket::accept(int flags) {
   UniqueFd fd(::accept4(fd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
-  if (!fd) return fail(errno == EWOULDBLOCK ? EAGAIN : errno);
+  if (!fd && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    rearm(EPOLLIN);
+    return fail(EAGAIN);
+  }
+  if (!fd) return fail(errno);
   return std::make_shared<HostSocket>(std::move(fd), poller_, family(), type(), protocol(), flags);
 }
 
@@ -204,14 +214,21 @@ Result<void> HostSocket::connect(const SockAddr& addr, const SocketCaller& /*cal
     connecting_ = false;
     return {};
   }
-  if (errno == EINPROGRESS) connecting_ = true;
-  return fail(errno);
+  const int err = errno;
+  if (err == EINPROGRESS) {
+    connecting_ = true;
+    rearm(EPOLLOUT);
+  }
+  return fail(err);
 }
 
 Result<void> HostSocket::finish_connect() {
   if (!connecting_) return {};
   pollfd p{fd_.get(), POLLOUT, 0};
-  if (::poll(&p, 1, 0) == 0) return fail(EINPROGRESS);
+  if (::poll(&p, 1, 0) == 0) {
+    rearm(EPOLLOUT);
+    return fail(EINPROGRESS);
+  }
   connecting_ = false;
   int err = 0;
   socklen_t len = sizeof(err);
@@ -232,7 +249,10 @@ Result<size_t> HostSocket::send(std::span<const std::byte> data, SendOptions& op
   }
   const int flags = (opts.flags & kSendFlags) | MSG_DONTWAIT | MSG_NOSIGNAL;
   auto r = host_result(::sendmsg(fd_.get(), &m, flags));
-  if (!r && r.error() == Errno{EWOULDBLOCK}) return fail(EAGAIN);
+  if (!r && r.error() == Errno{EWOULDBLOCK}) {
+    rearm(EPOLLOUT);
+    return fail(EAGAIN);
+  }
   return r;
 }
 
@@ -249,7 +269,11 @@ Result<RecvResult> HostSocket::recv(std::span<std::byte> dst, int flags) {
   int host_flags = (flags & kRecvFlags & ~MSG_WAITALL) | MSG_DONTWAIT;
   if (type() != SOCK_STREAM) host_flags |= MSG_TRUNC;
   const ssize_t n = ::recvmsg(fd_.get(), &m, host_flags);
-  if (n < 0) return fail(errno == EWOULDBLOCK ? EAGAIN : errno);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    rearm(EPOLLIN | EPOLLRDHUP);
+    return fail(EAGAIN);
+  }
+  if (n < 0) return fail(errno);
   RecvResult r;
   r.length = static_cast<size_t>(n);
   r.copied = std::min(r.length, dst.size());

@@ -44,6 +44,7 @@ class HostSocket final : public Socket {
 
  private:
   static void on_wait(void* self, uint32_t events);
+  void rearm(uint32_t events);
   Result<void> check_address(const SockAddr& addr) const;
 
   UniqueFd fd_;
