@@ -15,6 +15,8 @@
 #include "base/log.h"
 #include "fs/host_file.h"
 #include "fs/permission.h"
+#include "net/link_faults.h"
+#include "net/network.h"
 #include "sentry/kernel/exec.h"
 #include "sentry/kernel/host_signals.h"
 #include "sentry/kernel/kernel.h"
@@ -100,6 +102,9 @@ int main(int argc, char** argv) {
   std::string log_level = "warn";
   std::string log_file;
   std::vector<std::string> env;
+  std::string net_faults;
+  std::string net_mode = "none";
+  std::vector<std::string> published;
   std::vector<std::string> command;
   ms::kernel::FsOptions fs_options;
   app.add_flag("--strace", strace, "Print every guest syscall, strace-style");
@@ -130,6 +135,24 @@ int main(int argc, char** argv) {
                  "auto: one CPU for the sentry and guest unless a guest runs threads; "
                  "one: always one CPU; all: always every CPU")
       ->check(CLI::IsMember({"auto", "one", "all"}));
+  app.add_option("--net", net_mode,
+                 "Guest networking: none (the sandbox's own loopback only; the default) or host "
+                 "(guest TCP/UDP through host sockets the sentry owns)")
+      ->check(CLI::IsMember({"none", "host"}));
+  app.add_option("-p,--publish", published,
+                 "Publish a guest TCP listener: HOSTPORT:GUESTPORT makes the host's "
+                 "127.0.0.1:HOSTPORT reach the sandbox's 127.0.0.1:GUESTPORT (repeatable)")
+      ->check([](const std::string& spec) {
+        auto m = ms::net::parse_port_mapping(spec);
+        return m ? std::string() : m.error();
+      });
+  app.add_option("--net-faults", net_faults,
+                 "Faults on the sandbox's loopback link, e.g. "
+                 "loss=0.1,reorder=0.2,dup=0.01,delay=1ms,seed=7")
+      ->check([](const std::string& spec) {
+        auto f = ms::net::parse_link_faults(spec);
+        return f ? std::string() : f.error();
+      });
   app.add_flag("--list-syscalls", list_syscalls,
                "Print the syscall table with each call's support status, as Markdown");
   try {
@@ -179,6 +202,22 @@ int main(int argc, char** argv) {
                                        : ms::kernel::CpuPolicy::kAuto;
   ms::kernel::Kernel kernel(std::move(*platform), std::make_unique<ms::kernel::HostClock>(),
                             options);
+  ms::net::NetworkOptions net_options;
+  net_options.stack.seed = kernel.random_u64();
+  if (!net_faults.empty()) {
+    net_options.stack.loopback_faults = *ms::net::parse_link_faults(net_faults);
+    net_options.stack.seed = net_options.stack.loopback_faults.seed;
+  }
+  net_options.host = net_mode == "host";
+  for (const std::string& spec : published)
+    net_options.published.push_back(*ms::net::parse_port_mapping(spec));
+  auto network = std::make_unique<ms::net::Network>(kernel.clock(), kernel.timers(),
+                                                    kernel.poller(), net_options);
+  if (auto r = network->publish_ports(); !r) {
+    fmt::print(stderr, "minisentry: {}\n", r.error());
+    return kExitUsage;
+  }
+  kernel.set_network(std::move(network));
 
   auto fs_context = ms::kernel::setup_filesystem(kernel, fs_options);
   if (!fs_context) {

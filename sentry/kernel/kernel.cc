@@ -10,6 +10,7 @@
 
 #include "base/log.h"
 #include "sentry/kernel/proc_provider.h"
+#include "net/network.h"
 #include "sentry/kernel/host_signals.h"
 #include "sentry/trace/crash_report.h"
 #include "sentry/trace/tracer.h"
@@ -59,6 +60,17 @@ Kernel::~Kernel() {
   for (auto& [tid, task] : tasks_)
     task->thread().kill_process();
 }
+
+net::Network& Kernel::network() {
+  if (!network_) {
+    net::NetworkOptions defaults;
+    defaults.stack.seed = random_u64();
+    network_ = std::make_unique<net::Network>(*clock_, timers_, poller_, std::move(defaults));
+  }
+  return *network_;
+}
+
+void Kernel::set_network(std::unique_ptr<net::Network> network) { network_ = std::move(network); }
 
 void Kernel::random_bytes(std::span<std::byte> out) {
   size_t done = 0;

@@ -24,6 +24,10 @@
 #include "sentry/platform/platform.h"
 #include "sentry/syscalls/syscall_table.h"
 
+namespace ms::net {
+class Network;
+}
+
 namespace ms::trace {
 class Tracer;
 }
@@ -76,6 +80,10 @@ class Kernel {
   HostPoller& poller() { return poller_; }
   // The sandbox's filesystem: mount namespace, devices, namei.
   fs::Vfs& vfs() { return *vfs_; }
+  // The sandbox's networking: sockets, the internal stack, host connectivity. Made with
+  // default options (--net=none) unless set_network() came first.
+  net::Network& network();
+  void set_network(std::unique_ptr<net::Network> network);
   const KernelOptions& options() const { return options_; }
   trace::Tracer* tracer() { return tracer_.get(); }
   // Random bytes for AT_RANDOM, address randomization and getrandom.
@@ -180,6 +188,9 @@ class Kernel {
   std::unique_ptr<fs::Vfs> vfs_;
   std::unique_ptr<fs::ProcessInfoProvider> proc_info_;
   FutexTable futexes_;
+  // Sockets in the tasks' files use it, and it uses the timers and poller: it is destroyed
+  // after the first and before the second.
+  std::unique_ptr<net::Network> network_;
   std::map<int, std::unique_ptr<Task>> tasks_;  // by tid
   std::unordered_map<int, Task*> by_host_tid_;
   std::map<int, std::shared_ptr<ThreadGroup>> groups_;  // by tgid, zombies included

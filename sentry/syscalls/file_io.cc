@@ -44,6 +44,11 @@ class RangeCursor {
     uint64_t done = 0;
     while (done < n && index_ < ranges_.size()) {
       const GuestRange& r = ranges_[index_];
+      if (within_ == r.len) {  // an empty iovec (musl's unbuffered stdio writes one)
+        ++index_;
+        within_ = 0;
+        continue;
+      }
       const uint64_t step = std::min(n - done, r.len - within_);
       const uint64_t moved = fn(r.addr + within_, done, step);
       done += moved;

@@ -53,6 +53,7 @@ enum class ArgKind : uint8_t {
   ClockId,
   Resource,  // RLIMIT_*
   IoctlReq,
+  SockAddr,  // struct sockaddr read by the syscall, length in the next argument
 };
 
 enum class Support : uint8_t {

@@ -1,14 +1,19 @@
 #include "sentry/trace/strace_format.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <time.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <string_view>
 
@@ -237,6 +242,47 @@ std::string iovec_list(mm::GuestMemory& mem, uint64_t addr, uint64_t count, uint
   return out + "]";
 }
 
+// As strace prints a socket address: {sa_family=AF_INET, sin_port=htons(80), ...}.
+std::string sockaddr_text(mm::GuestMemory& mem, uint64_t addr, uint64_t len) {
+  if (addr == 0) return "NULL";
+  sockaddr_storage ss{};
+  len = std::min<uint64_t>(len, sizeof(ss));
+  if (len < sizeof(sa_family_t) ||
+      !mem.copy_in(addr, std::as_writable_bytes(std::span(&ss, 1)).first(len))) {
+    return fmt::format("{:#x}", addr);
+  }
+  char text[INET6_ADDRSTRLEN] = {};
+  switch (ss.ss_family) {
+    case AF_INET: {
+      const auto* sin = reinterpret_cast<const sockaddr_in*>(&ss);
+      inet_ntop(AF_INET, &sin->sin_addr, text, sizeof(text));
+      return fmt::format("{{sa_family=AF_INET, sin_port=htons({}), sin_addr=inet_addr(\"{}\")}}",
+                         ntohs(sin->sin_port), text);
+    }
+    case AF_INET6: {
+      const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&ss);
+      inet_ntop(AF_INET6, &sin6->sin6_addr, text, sizeof(text));
+      return fmt::format(
+          "{{sa_family=AF_INET6, sin6_port=htons({}), sin6_flowinfo=htonl({}), "
+          "inet_pton(AF_INET6, \"{}\", &sin6_addr), sin6_scope_id={}}}",
+          ntohs(sin6->sin6_port), ntohl(sin6->sin6_flowinfo), text, sin6->sin6_scope_id);
+    }
+    case AF_UNIX: {
+      const auto* sun = reinterpret_cast<const sockaddr_un*>(&ss);
+      const size_t n = len - offsetof(sockaddr_un, sun_path);
+      if (n == 0) return "{sa_family=AF_UNIX}";
+      if (sun->sun_path[0] == '\0') {
+        return fmt::format("{{sa_family=AF_UNIX, sun_path=@\"{}\"}}",
+                           std::string_view(sun->sun_path + 1, n - 1));
+      }
+      return fmt::format("{{sa_family=AF_UNIX, sun_path=\"{}\"}}",
+                         std::string_view(sun->sun_path, strnlen(sun->sun_path, n)));
+    }
+    default:
+      return fmt::format("{{sa_family={}}}", ss.ss_family);
+  }
+}
+
 std::string arg(ArgKind kind, uint64_t v, uint64_t next, const sys::SysRet& result,
                 mm::GuestMemory& mem) {
   switch (kind) {
@@ -310,6 +356,8 @@ std::string arg(ArgKind kind, uint64_t v, uint64_t next, const sys::SysRet& resu
                        {RLIMIT_NOFILE, "RLIMIT_NOFILE"},
                        {RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK"},
                        {RLIMIT_AS, "RLIMIT_AS"}});
+    case ArgKind::SockAddr:
+      return sockaddr_text(mem, v, next);
     case ArgKind::IoctlReq:
     case ArgKind::Hex:
     case ArgKind::Unknown:

@@ -110,6 +110,24 @@ static inline const char* guest_errno_name(int e) {
       return "EISCONN";
     case EALREADY:
       return "EALREADY";
+    case ENOPROTOOPT:
+      return "ENOPROTOOPT";
+    case EPROTONOSUPPORT:
+      return "EPROTONOSUPPORT";
+    case ESOCKTNOSUPPORT:
+      return "ESOCKTNOSUPPORT";
+    case EPROTOTYPE:
+      return "EPROTOTYPE";
+    case EADDRNOTAVAIL:
+      return "EADDRNOTAVAIL";
+    case ENETUNREACH:
+      return "ENETUNREACH";
+    case ENOBUFS:
+      return "ENOBUFS";
+    case ECONNABORTED:
+      return "ECONNABORTED";
+    case EDOM:
+      return "EDOM";
     default:
       return "E?";
   }

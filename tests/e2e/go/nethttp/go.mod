@@ -1,0 +1,3 @@
+module minisentry.test/nethttp
+
+go 1.19
