@@ -14,6 +14,7 @@
 
 #include "base/result.h"
 #include "fs/dentry.h"
+#include "fs/epoll_links.h"
 #include "fs/inode.h"
 #include "fs/path.h"
 #include "fs/stat.h"
@@ -72,6 +73,12 @@ class FileDescription : public std::enable_shared_from_this<FileDescription> {
   virtual uint32_t readiness() { return POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM; }
   // Notified whenever readiness() may have changed; nullptr if it never changes.
   virtual kernel::WaitQueue* wait_queue() { return nullptr; }
+  // Whether the file can be polled (Linux's file_can_poll(): it has a poll method). epoll
+  // refuses the others with EPERM; poll and select see them always ready.
+  virtual bool pollable() { return wait_queue() != nullptr; }
+  // The epoll items watching this description: they leave their interest lists when it is
+  // destroyed (its last descriptor closed), as Linux's eventpoll_release() does.
+  EpollLinks& epoll_links() { return epoll_links_; }
 
   // For /proc/PID/fd links and --strace, when the file has no path.
   virtual std::string describe() const { return "anon_inode:[unknown]"; }
@@ -106,6 +113,7 @@ class FileDescription : public std::enable_shared_from_this<FileDescription> {
   int flags_;
   Path path_;
   AsyncOwner async_owner_;
+  EpollLinks epoll_links_;
 };
 
 // An O_PATH descriptor: a place in the tree, usable as a dirfd, for fstat, fchdir and

@@ -42,6 +42,15 @@ Result<uint64_t> ioctl_out(int fd, uint32_t request, uint64_t arg, mm::GuestMemo
   return 0;
 }
 
+// Whether the host can poll fd: epoll refuses files without a poll method with EPERM, which
+// is what a guest's epoll_ctl must see too.
+bool host_pollable(int fd) {
+  const UniqueFd probe(epoll_create1(EPOLL_CLOEXEC));
+  if (!probe) return true;
+  epoll_event ev{};
+  return epoll_ctl(probe.get(), EPOLL_CTL_ADD, fd, &ev) == 0 || errno != EPERM;
+}
+
 template <class T>
 Result<uint64_t> ioctl_in(int fd, uint32_t request, uint64_t arg, mm::GuestMemory& mem) {
   const T value = TRY(mem.read(mm::GuestPtr<T>(arg)));
@@ -66,23 +75,25 @@ std::shared_ptr<HostFile> HostFile::from_stdio(int fd, kernel::HostPoller& polle
   }
   if (!own) own.reset(::fcntl(fd, F_DUPFD_CLOEXEC, 3));
   if (!own) return nullptr;
-  const std::string name = tty ? "/dev/pts/0"
-                           : S_ISFIFO(st.st_mode)
-                               ? "pipe:[" + std::to_string(st.st_ino) + "]"
-                               : "host:[" + std::to_string(fd) + "]";
-  return std::shared_ptr<HostFile>(
-      new HostFile(std::move(own), flags & (O_ACCMODE | O_APPEND | kLargeFile), poller, name, socket, tty));
+  const std::string name = tty                    ? "/dev/pts/0"
+                           : S_ISFIFO(st.st_mode) ? "pipe:[" + std::to_string(st.st_ino) + "]"
+                                                  : "host:[" + std::to_string(fd) + "]";
+  const bool pollable = host_pollable(own.get());
+  return std::shared_ptr<HostFile>(new HostFile(std::move(own),
+                                                flags & (O_ACCMODE | O_APPEND | kLargeFile),
+                                                poller, name, socket, tty, pollable));
 }
 
 HostFile::HostFile(UniqueFd fd, int flags, kernel::HostPoller& poller, std::string name,
-                   bool socket, bool tty)
+                   bool socket, bool tty, bool pollable)
     : FileDescription(flags),
       fd_(std::move(fd)),
       poller_(poller),
       queue_(&HostFile::on_wait, this),
       name_(std::move(name)),
       socket_(socket),
-      tty_(tty) {}
+      tty_(tty),
+      pollable_(pollable) {}
 
 HostFile::~HostFile() { poller_.disarm(fd_.get()); }
 
@@ -144,7 +155,11 @@ Result<uint64_t> HostFile::ioctl(uint32_t request, uint64_t arg, mm::GuestMemory
 }
 
 uint32_t HostFile::readiness() {
-  pollfd p{fd_.get(), POLLIN | POLLOUT | POLLPRI, 0};
+  // Every bit the host may report (a pipe says POLLIN | POLLRDNORM), so that the guest sees
+  // what a native poll would.
+  constexpr short kAll = POLLIN | POLLPRI | POLLOUT | POLLRDNORM | POLLRDBAND | POLLWRNORM |
+                         POLLWRBAND | POLLRDHUP;
+  pollfd p{fd_.get(), kAll, 0};
   if (::poll(&p, 1, 0) < 0) return POLLERR;
   return static_cast<uint32_t>(p.revents);
 }
@@ -155,6 +170,9 @@ void HostFile::on_wait(void* self, uint32_t events) {
   auto* file = static_cast<HostFile*>(self);
   // The host poller's registrations fire once: each new waiter arms it again. Poll bits and
   // epoll bits have the same values.
+  // The normal and band variants of reading and writing are what IN and OUT wait for.
+  if ((events & (POLLRDNORM | POLLRDBAND)) != 0) events |= EPOLLIN;
+  if ((events & (POLLWRNORM | POLLWRBAND)) != 0) events |= EPOLLOUT;
   file->armed_events_ |= events & (EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDHUP);
   file->poller_.arm(file->fd_.get(), file->armed_events_, [file](uint32_t ready) {
     file->armed_events_ = 0;

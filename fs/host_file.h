@@ -28,13 +28,14 @@ class HostFile final : public FileDescription {
   Result<uint64_t> ioctl(uint32_t request, uint64_t arg, mm::GuestMemory& mem) override;
   uint32_t readiness() override;
   kernel::WaitQueue* wait_queue() override;
+  bool pollable() override { return pollable_; }
   std::string describe() const override { return name_; }
 
   bool is_tty() const { return tty_; }
 
  private:
   HostFile(UniqueFd fd, int flags, kernel::HostPoller& poller, std::string name, bool socket,
-           bool tty);
+           bool tty, bool pollable);
 
   // Arms the host poller for what a new waiter waits for.
   static void on_wait(void* self, uint32_t events);
@@ -46,6 +47,7 @@ class HostFile final : public FileDescription {
   std::string name_;
   bool socket_;
   bool tty_;
+  bool pollable_;  // the host file has a poll method (not a regular file, not /dev/null)
 };
 
 }  // namespace ms::fs

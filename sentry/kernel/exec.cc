@@ -101,16 +101,65 @@ std::unexpected<ExecError> enoexec(const std::string& reason) {
   return std::unexpected(ExecError{ENOEXEC, reason});
 }
 
+// binfmt_script's limits: the `#!` line is read from the first 256 bytes, and a script may
+// name a script as its interpreter only so many times.
+constexpr size_t kScriptLineMax = 256;
+constexpr int kMaxInterpreterDepth = 4;
+
+struct ScriptLine {
+  std::string interpreter;
+  std::optional<std::string> argument;
+};
+
+// The interpreter and its one optional argument (everything after it, trailing blanks
+// removed), or nullopt when the file does not start with "#!".
+std::optional<std::expected<ScriptLine, ExecError>> parse_script_line(
+    std::span<const std::byte> file) {
+  const std::string_view head(reinterpret_cast<const char*>(file.data()),
+                              std::min(file.size(), kScriptLineMax));
+  if (!head.starts_with("#!")) return std::nullopt;
+  std::string_view line = head.substr(2, head.find('\n') - 2);
+  auto blank = [](char c) { return c == ' ' || c == '\t'; };
+  while (!line.empty() && blank(line.front())) line.remove_prefix(1);
+  while (!line.empty() && (blank(line.back()) || line.back() == '\0')) line.remove_suffix(1);
+  const size_t end = std::min(line.find_first_of(" \t"), line.size());
+  ScriptLine out{std::string(line.substr(0, end)), std::nullopt};
+  if (out.interpreter.empty()) return std::unexpected(ExecError{ENOEXEC, "no interpreter after #!"});
+  std::string_view rest = line.substr(end);
+  while (!rest.empty() && blank(rest.front())) rest.remove_prefix(1);
+  if (!rest.empty()) out.argument = std::string(rest);
+  return out;
+}
+
 }  // namespace
 
 std::expected<NewImage, ExecError> load_image(Kernel& kernel, const ExecRequest& request,
                                               const Credentials& creds) {
   const fs::Caller caller{creds, *request.fs, request.pid, request.pid};
-  auto file = open_executable(kernel, caller, request.path);
-  if (!file) {
-    ExecError e = file.error();
-    e.program_missing = e.err == ENOENT;
-    return std::unexpected(e);
+  std::vector<std::string> argv = request.argv;
+  std::string path = request.path;
+  std::expected<OpenedFile, ExecError> file = std::unexpected(ExecError{});
+  for (int depth = 0;; ++depth) {
+    file = open_executable(kernel, caller, path);
+    if (!file) {
+      ExecError e = file.error();
+      e.program_missing = depth == 0 && e.err == ENOENT;
+      if (depth > 0) e.reason = "interpreter " + path + ": " + e.reason;
+      return std::unexpected(e);
+    }
+    auto script = parse_script_line(file->map.bytes());
+    if (!script) break;
+    if (!*script) return std::unexpected(script->error());
+    if (depth == kMaxInterpreterDepth) {
+      return std::unexpected(ExecError{ELOOP, "too many levels of #! interpreters"});
+    }
+    // The interpreter runs with the script's path in place of argv[0].
+    std::vector<std::string> next{(*script)->interpreter};
+    if ((*script)->argument) next.push_back(*(*script)->argument);
+    next.push_back(path);
+    if (argv.size() > 1) next.insert(next.end(), argv.begin() + 1, argv.end());
+    argv = std::move(next);
+    path = (*script)->interpreter;
   }
   auto image = loader::parse_elf(file->map.bytes());
   if (!image) return enoexec(image.error());
@@ -191,7 +240,7 @@ std::expected<NewImage, ExecError> load_image(Kernel& kernel, const ExecRequest&
   loader::StackRequest sr;
   sr.stack_top = layout.stack_top;
   sr.stack_size = stack_size;
-  sr.argv = request.argv;
+  sr.argv = std::move(argv);
   sr.envp = request.envp;
   sr.execfn = request.path;
   sr.platform = "x86_64";

@@ -298,7 +298,9 @@ void Kernel::run_syscall(Task& t) {
   if (spec != nullptr && spec->handler != nullptr) {
     sys::SyscallArgs args;
     std::memcpy(args.a, e.args, sizeof(args.a));
+    current_ = &t;
     result = spec->handler(t, args);
+    current_ = nullptr;
   } else {
     result = fail(ENOSYS);
     if ((spec == nullptr || spec->support == sys::Support::None) &&

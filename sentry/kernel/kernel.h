@@ -96,6 +96,9 @@ class Kernel {
   std::vector<ThreadGroup*> processes();
   // Puts a woken task on the run queue.
   void make_runnable(Task& t);
+  // The task whose syscall is being served (Linux's `current`), nullptr between syscalls:
+  // for files whose behaviour depends on who asks (a signalfd reads the caller's signals).
+  Task* current_task() const { return current_; }
 
   // --- Processes (process.cc) -----------------------------------------------------------
   // Creates a task as clone(2) does; returns the child's tid.
@@ -116,6 +119,9 @@ class Kernel {
   void send_signal(Task& t, const siginfo_t& info);
   // A synchronous fault the guest raised: delivered even if blocked or ignored (then fatal).
   void force_signal(Task& t, const siginfo_t& info);
+  // Takes the next signal among `allowed` for t: its own first, then its process's
+  // (dequeue_signal). A POSIX timer's signal carries the overruns counted while it waited.
+  std::optional<siginfo_t> dequeue_signal(Task& t, SigSet allowed);
   // Runs handlers or default actions for t's deliverable signals before it returns to the
   // guest. False when t must not run guest code now (it died or its process stopped).
   bool deliver_signals(Task& t);
@@ -181,6 +187,7 @@ class Kernel {
   std::vector<Task*> dead_;
   std::unordered_set<uint64_t> enosys_logged_;
   std::vector<std::byte> scratch_;
+  Task* current_ = nullptr;
   int next_pid_ = 1;
   int foreground_pgid_ = 1;
   int tty_session_ = 1;

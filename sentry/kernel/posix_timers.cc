@@ -1,6 +1,7 @@
 #include "sentry/kernel/posix_timers.h"
 
 #include "sentry/kernel/kernel.h"
+#include "sentry/kernel/task.h"
 #include "sentry/kernel/thread_group.h"
 
 namespace ms::kernel {
@@ -25,22 +26,35 @@ PosixTimer* PosixTimers::find(int id) {
   return it == timers_.end() ? nullptr : &it->second;
 }
 
-Result<void> PosixTimers::remove(Kernel& k, int id) {
+void PosixTimers::drop_queued_signal(Kernel& k, ThreadGroup& owner, int id) {
+  const auto mine = [id](const siginfo_t& i) {
+    return i.si_code == SI_TIMER && i.si_timerid == id;
+  };
+  owner.shared_pending().discard_if(mine);
+  for (Task* t : owner.tasks())
+    t->pending().discard_if(mine);
+  (void)k;
+}
+
+Result<void> PosixTimers::remove(Kernel& k, ThreadGroup& owner, int id) {
   auto it = timers_.find(id);
   if (it == timers_.end()) return fail(EINVAL);
   if (it->second.timer) k.timers().cancel(*it->second.timer);
   timers_.erase(it);
+  drop_queued_signal(k, owner, id);
   return {};
 }
 
-void PosixTimers::arm(Kernel& k, ThreadGroup& owner, int id, Duration value,
-                      Duration interval) {
+void PosixTimers::arm(Kernel& k, ThreadGroup& owner, int id, Duration value, Duration interval) {
   PosixTimer* timer = find(id);
   if (timer == nullptr) return;
   if (timer->timer) k.timers().cancel(*timer->timer);
   timer->timer.reset();
   timer->interval = interval;
   timer->overrun = 0;
+  timer->last_overrun = 0;
+  // A new setting drops the signal of the old one if it is still queued (Linux 6.10+).
+  drop_queued_signal(k, owner, id);
   if (value == Duration::zero()) return;
   timer->deadline = k.clock().monotonic() + value;
   const int tgid = owner.tgid();
@@ -78,15 +92,20 @@ void PosixTimers::expire(Kernel& k, int tgid, int id) {
   info.si_signo = timer->signo;
   info.si_code = SI_TIMER;
   info.si_timerid = id;
-  info.si_overrun = timer->overrun;
   info.si_value = timer->value;
-  timer->last_overrun = timer->overrun;
-  timer->overrun = 0;
   if (target != nullptr) {
     k.send_signal(*target, info);
   } else {
     k.send_signal(*g, info);
   }
+}
+
+int PosixTimers::take_overrun(int id) {
+  PosixTimer* timer = find(id);
+  if (timer == nullptr) return 0;
+  timer->last_overrun = timer->overrun;
+  timer->overrun = 0;
+  return timer->last_overrun;
 }
 
 void PosixTimers::disarm_all(Kernel& k) {

@@ -79,6 +79,7 @@ Result<int> Kernel::clone_task(Task& parent, const CloneArgs& args) {
   // A thread sharing the parent's memory must not share its signal stack.
   if ((flags & (CLONE_VM | CLONE_VFORK)) != CLONE_VM) c.alt_stack() = parent.alt_stack();
   c.comm = parent.comm;
+  c.set_fs((flags & CLONE_FS) != 0 ? parent.fs_ptr() : parent.fs().clone());
 
   // The child returns from the same syscall with 0, on its own stack and TLS if given.
   platform::Regs* pregs = TRY(parent.thread().regs());
@@ -168,12 +169,18 @@ void Kernel::finish_vfork(Task& child) {
 
 void Kernel::install_image(Task& t, NewImage image, const ExecRequest& request) {
   ThreadGroup& group = t.thread_group();
-  // Every other thread of the process ends; the exec'ing thread becomes the leader.
+  // Every other thread of the process ends now (the exec'ing thread is about to take the
+  // leader's id, so the old leader must be gone); their host threads die with the old host
+  // process below.
+  std::vector<Task*> others;
   for (Task* other : group.tasks()) {
-    if (other == &t || other->state() == Task::State::kDead) continue;
+    if (other != &t) others.push_back(other);
+  }
+  for (Task* other : others) {
     other->end_syscall();
     other->set_state(Task::State::kDead);
-    dead_.push_back(other);
+    std::erase(dead_, other);
+    reap(*other);
   }
   // The old image's host process goes, unless it is memory this task shared with another
   // process (a vfork child that execs leaves its parent's memory alone).

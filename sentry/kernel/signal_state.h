@@ -79,6 +79,15 @@ class PendingSignals {
   std::optional<siginfo_t> take(int sig);
   // Drops every instance of the signals in `which`.
   void discard(SigSet which);
+  // Drops the instances pred selects.
+  template <class Pred>
+  void discard_if(Pred&& pred) {
+    std::erase_if(queue_, pred);
+    uint64_t still = 0;
+    for (const siginfo_t& i : queue_)
+      still |= SigSet::bit(i.si_signo);
+    set_ = SigSet(still);
+  }
   SigSet set() const { return set_; }
   size_t queued() const { return queue_.size(); }
   template <class Pred>

@@ -146,21 +146,26 @@ bool Kernel::setup_frame(Task& t, int sig, const siginfo_t& info) {
   return true;
 }
 
+std::optional<siginfo_t> Kernel::dequeue_signal(Task& t, SigSet allowed) {
+  std::optional<siginfo_t> info;
+  if (auto own = t.pending().next(allowed)) {
+    info = t.pending().take(*own);
+  } else if (auto shared = t.thread_group().shared_pending().next(allowed)) {
+    info = t.thread_group().shared_pending().take(*shared);
+  }
+  if (info && info->si_code == SI_TIMER) {
+    info->si_overrun = t.thread_group().posix_timers().take_overrun(info->si_timerid);
+  }
+  return info;
+}
+
 bool Kernel::deliver_signals(Task& t) {
   for (;;) {
     if (t.state() == Task::State::kDead) return false;
     ThreadGroup& group = t.thread_group();
-    const SigSet allowed(~t.signal_mask().bits());
-    int sig = 0;
-    std::optional<siginfo_t> info;
-    if (auto own = t.pending().next(allowed)) {
-      sig = *own;
-      info = t.pending().take(sig);
-    } else if (auto shared = group.shared_pending().next(allowed)) {
-      sig = *shared;
-      info = group.shared_pending().take(sig);
-    }
-    if (sig == 0 || !info) break;
+    const std::optional<siginfo_t> info = dequeue_signal(t, SigSet(~t.signal_mask().bits()));
+    if (!info) break;
+    const int sig = info->si_signo;
     const KernelSigaction& action = t.signal_handlers()[sig];
     if (action.handler == kSigIgn) continue;
     if (action.handler == kSigDfl) {

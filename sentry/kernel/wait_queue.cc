@@ -28,6 +28,7 @@ void WaitQueue::add(Waiter& waiter) {
 
 void WaitQueue::remove(Waiter& waiter) {
   if (waiter.queue_ != this) return;
+  if (notify_next_ == &waiter) notify_next_ = waiter.next_;
   if (waiter.prev_ != nullptr) {
     waiter.prev_->next_ = waiter.next_;
   } else {
@@ -43,11 +44,21 @@ void WaitQueue::remove(Waiter& waiter) {
 }
 
 void WaitQueue::notify(uint32_t events) {
-  for (Waiter* w = head_; w != nullptr;) {
-    Waiter* next = w->next_;
-    if ((w->mask_ & events) != 0) w->notify(events);
-    w = next;
+  // A waiter's notify can wake a task that then leaves every queue it waited on, this one
+  // included: the cursor lives in the queue so that remove() keeps it valid. Saved and
+  // restored in case a notify reaches this queue again.
+  Waiter* const outer_next = notify_next_;
+  bool exclusive_woken = false;
+  for (Waiter* w = head_; w != nullptr; w = notify_next_) {
+    notify_next_ = w->next_;
+    if ((w->mask_ & events) == 0) continue;
+    if (!w->exclusive_) {
+      w->notify(events);
+    } else if (!exclusive_woken) {
+      exclusive_woken = w->notify_exclusive(events);
+    }
   }
+  notify_next_ = outer_next;
 }
 
 }  // namespace ms::kernel

@@ -21,10 +21,19 @@ class Waiter {
 
   // events: the poll bits (POLLIN, POLLOUT, ...) that may have become true.
   virtual void notify(uint32_t events) = 0;
+  // For an exclusive waiter: notify, and say whether that woke someone. Once one exclusive
+  // waiter has, WaitQueue::notify skips the others (EPOLLEXCLUSIVE: one epoll instance takes
+  // the wakeup instead of all of them).
+  virtual bool notify_exclusive(uint32_t events) {
+    notify(events);
+    return true;
+  }
 
   // Which events this waiter cares about; ~0 means all.
   uint32_t mask() const { return mask_; }
   void set_mask(uint32_t mask) { mask_ = mask; }
+  bool exclusive() const { return exclusive_; }
+  void set_exclusive(bool exclusive) { exclusive_ = exclusive; }
   bool linked() const { return queue_ != nullptr; }
   // Leaves the queue it is on, if any.
   void unlink();
@@ -35,6 +44,7 @@ class Waiter {
   Waiter* prev_ = nullptr;
   Waiter* next_ = nullptr;
   uint32_t mask_ = ~0U;
+  bool exclusive_ = false;
 };
 
 class WaitQueue {
@@ -52,8 +62,10 @@ class WaitQueue {
   // A waiter is on at most one queue; adding it here first removes it from any other.
   void add(Waiter& waiter);
   void remove(Waiter& waiter);
-  // Tells every waiter whose mask intersects events. Waiters are told in the order they
-  // were added.
+  // Tells every waiter whose mask intersects events, in the order they were added, except
+  // that after the first exclusive waiter that woke someone the other exclusive ones are
+  // skipped. A waiter's notify may remove other waiters of this queue (a task waking up
+  // leaves every queue it waited on), but must not add any.
   void notify(uint32_t events);
   // Wakes at most n waiters whose mask intersects events, in order, taking each off the
   // queue before telling it (futex wake semantics). Returns how many were woken.
@@ -67,6 +79,8 @@ class WaitQueue {
  private:
   Waiter* head_ = nullptr;
   Waiter* tail_ = nullptr;
+  // The waiter notify() visits next; remove() moves it on when it removes that waiter.
+  Waiter* notify_next_ = nullptr;
   OnWait on_wait_ = nullptr;
   void* on_wait_context_ = nullptr;
 };

@@ -1,241 +1,276 @@
-// Waiting for descriptors: poll(2), ppoll(2), select(2), pselect6(2). Readiness comes from
-// each file (FileDescription::readiness) and waking from its wait queue, so pipes, host
-// stdio, sockets and regular files all take part.
+// Waiting for file descriptors: poll(2), ppoll(2), select(2), pselect6(2).
+//
+// A wait is one scan over the descriptors that registers the task on every file's wait
+// queue; when nothing is ready the task parks, and any wakeup reruns the scan from the
+// start. Signals end the wait with ERESTARTNOHAND: EINTR when a handler runs, a transparent
+// restart otherwise (man 7 signal: these calls are never restarted after a handler).
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/select.h>
+#include <sys/time.h>
 
 #include <vector>
 
+#include "fs/poll_events.h"
 #include "sentry/kernel/kernel.h"
+#include "sentry/kernel/ktime.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/thread_group.h"
 #include "sentry/syscalls/handlers.h"
+#include "sentry/syscalls/wait_sigmask.h"
+#include "sentry/syscalls/wait_timeout.h"
 
 namespace ms::sys {
 namespace {
 
 using kernel::Duration;
 
-struct PollItem {
-  int fd = -1;
-  uint32_t events = 0;
-  uint32_t revents = 0;
+// What a syscall decided on its first run, kept in t.syscall_progress across reruns.
+constexpr uint64_t kStarted = 1;
+constexpr uint64_t kHasTimeout = 2;   // a finite timeout: the time left is written back
+constexpr uint64_t kZeroTimeout = 4;  // do not block at all
+constexpr uint64_t kSetsChecked = 8;  // select found every descriptor open
+
+// Reads the timeout on the first run only; later runs find it in t.syscall_progress.
+void begin(kernel::Task& t, std::optional<Duration> timeout) {
+  if ((t.syscall_progress & kStarted) != 0) return;
+  t.syscall_progress = kStarted;
+  if (timeout) {
+    t.syscall_progress |= kHasTimeout;
+    if (*timeout == Duration::zero()) t.syscall_progress |= kZeroTimeout;
+  }
+  start_deadline(t, timeout);
+}
+
+bool zero_timeout(const kernel::Task& t) {
+  return (t.syscall_progress & kZeroTimeout) != 0;
+}
+
+// --- poll ---------------------------------------------------------------------------------
+
+// One scan (Linux's do_pollfd for each entry): fills revents and returns how many entries
+// have any. Registers waits unless the call must not block.
+uint64_t scan_pollfds(kernel::Task& t, std::span<pollfd> fds, bool wait) {
+  uint64_t count = 0;
+  for (pollfd& p : fds) {
+    p.revents = 0;
+    if (p.fd < 0) continue;
+    auto file = t.fds().get(p.fd);
+    if (!file) {
+      p.revents = POLLNVAL;
+      ++count;
+      continue;
+    }
+    const uint32_t filter = static_cast<uint16_t>(p.events) | POLLERR | POLLHUP;
+    if (wait) {
+      if (kernel::WaitQueue* q = file->wait_queue()) t.add_wait(*q, filter);
+    }
+    p.revents = static_cast<short>(fs::poll_events(*file) & filter);
+    if (p.revents != 0) ++count;
+  }
+  return count;
+}
+
+// do_sys_poll(): the revents are written back whatever the outcome.
+SysRet do_poll(kernel::Task& t, uint64_t addr, uint32_t nfds) {
+  if (nfds > t.thread_group().rlimits()[RLIMIT_NOFILE].rlim_cur) return fail(EINVAL);
+  std::vector<pollfd> fds(nfds);
+  TRY(t.mm().copy_in(addr, std::as_writable_bytes(std::span(fds))));
+  const uint64_t count = scan_pollfds(t, fds, !zero_timeout(t));
+  SysRet result = count;
+  if (count == 0) {
+    auto parked = t.park();
+    if (parked.error() == Errno{EPARKED}) return parked;
+    result = parked.error() == Errno{ETIMEDOUT} ? SysRet(0) : SysRet(fail(ERESTARTNOHAND));
+  }
+  TRY(t.mm().copy_out(addr, std::as_bytes(std::span(fds))));
+  return result;
+}
+
+// poll_select_finish(): a finite, non-zero timeout gets the time left written back. If it
+// cannot be, the call can no longer be restarted transparently.
+SysRet finish_timeout(kernel::Task& t, SysRet result, uint64_t addr, bool as_timeval) {
+  if (!result && result.error() == Errno{EPARKED}) return result;
+  if (addr == 0 || (t.syscall_progress & kHasTimeout) == 0 || zero_timeout(t)) return result;
+  const timespec left = kernel::ktime_to_timespec(time_left(t));
+  Result<void> written;
+  if (as_timeval) {
+    const timeval tv{left.tv_sec, left.tv_nsec / 1000};
+    written = t.mm().write(mm::GuestPtr<timeval>(addr), tv);
+  } else {
+    written = t.mm().write(mm::GuestPtr<timespec>(addr), left);
+  }
+  if (!written && !result && result.error() == Errno{ERESTARTNOHAND}) return fail(EINTR);
+  return result;
+}
+
+bool interrupted(const SysRet& result) {
+  return !result && result.error() == Errno{ERESTARTNOHAND};
+}
+
+// --- select -------------------------------------------------------------------------------
+
+// Linux's POLLIN_SET, POLLOUT_SET and POLLEX_SET: the events that make a descriptor
+// readable, writable or exceptional for select. A descriptor closed while select waits
+// reports POLLNVAL, and so counts in every set it was asked in.
+constexpr uint32_t kInSet = POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR | POLLNVAL;
+constexpr uint32_t kOutSet = POLLWRBAND | POLLWRNORM | POLLOUT | POLLERR | POLLNVAL;
+constexpr uint32_t kExSet = POLLPRI | POLLNVAL;
+constexpr int kBitsPerWord = 64;
+
+// The size of the descriptor table as Linux allocates it (fdt->max_fds): 64 entries, then
+// powers of two from 128 on, enough for the highest open descriptor. select silently
+// ignores descriptors beyond it. (Linux never shrinks the table; this follows the open
+// descriptors.)
+int fd_table_capacity(kernel::Task& t) {
+  const int end = t.fds().end();
+  if (end <= 64) return 64;
+  int capacity = 128;
+  while (capacity < end)
+    capacity *= 2;
+  return capacity;
+}
+
+struct FdSets {
+  std::vector<uint64_t> in, out, ex;
 };
 
-// What select's three sets see in a file's readiness (Linux's POLLIN_SET and friends).
-constexpr uint32_t kInSet = POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR;
-constexpr uint32_t kOutSet = POLLWRBAND | POLLWRNORM | POLLOUT | POLLERR;
-constexpr uint32_t kExSet = POLLPRI;
-
-// Fills revents; returns how many items have some. `invalid` is set for fds that are not
-// open (poll reports POLLNVAL, select fails with EBADF).
-int scan(kernel::Task& t, std::vector<PollItem>& items, bool& invalid) {
-  int ready = 0;
-  invalid = false;
-  for (PollItem& it : items) {
-    it.revents = 0;
-    if (it.fd < 0) continue;
-    auto file = t.fds().get(it.fd);
-    if (!file) {
-      it.revents = POLLNVAL;
-      invalid = true;
-    } else {
-      it.revents = file->readiness() & (it.events | POLLERR | POLLHUP);
-    }
-    ready += it.revents != 0;
-  }
-  return ready;
+Result<std::vector<uint64_t>> read_set(kernel::Task& t, uint64_t addr, size_t words) {
+  std::vector<uint64_t> set(words);
+  if (addr != 0 && words > 0) TRY(t.mm().copy_in(addr, std::as_writable_bytes(std::span(set))));
+  return set;
 }
 
-// Parks on every polled file's queue; the handler runs again when one of them changes.
-std::unexpected<Errno> wait_for(kernel::Task& t, const std::vector<PollItem>& items) {
-  for (const PollItem& it : items) {
-    if (it.fd < 0) continue;
-    if (auto file = t.fds().get(it.fd)) {
-      if (kernel::WaitQueue* q = file->wait_queue()) {
-        t.add_wait(*q, it.events | POLLERR | POLLHUP | POLLNVAL);
+Result<void> write_set(kernel::Task& t, uint64_t addr, const std::vector<uint64_t>& set) {
+  if (addr == 0 || set.empty()) return {};
+  return t.mm().copy_out(addr, std::as_bytes(std::span(set)));
+}
+
+bool has(const std::vector<uint64_t>& set, int fd) {
+  return ((set[static_cast<size_t>(fd / kBitsPerWord)] >> (fd % kBitsPerWord)) & 1) != 0;
+}
+
+void put(std::vector<uint64_t>& set, int fd) {
+  set[static_cast<size_t>(fd / kBitsPerWord)] |= 1ULL << (fd % kBitsPerWord);
+}
+
+// core_sys_select().
+SysRet do_select(kernel::Task& t, int n, uint64_t in_addr, uint64_t out_addr, uint64_t ex_addr) {
+  if (n < 0) return fail(EINVAL);
+  n = std::min(n, fd_table_capacity(t));
+  const size_t words = static_cast<size_t>((n + kBitsPerWord - 1) / kBitsPerWord);
+  FdSets want;
+  want.in = TRY(read_set(t, in_addr, words));
+  want.out = TRY(read_set(t, out_addr, words));
+  want.ex = TRY(read_set(t, ex_addr, words));
+  // Every descriptor asked about must be open when the call starts (max_select_fd()); one
+  // closed during the wait is reported below.
+  if ((t.syscall_progress & kSetsChecked) == 0) {
+    for (int fd = 0; fd < n; ++fd) {
+      if ((has(want.in, fd) || has(want.out, fd) || has(want.ex, fd)) && !t.fds().get(fd)) {
+        return fail(EBADF);
       }
     }
+    t.syscall_progress |= kSetsChecked;
   }
-  return t.park();
+  FdSets got{std::vector<uint64_t>(words), std::vector<uint64_t>(words),
+             std::vector<uint64_t>(words)};
+  const bool wait = !zero_timeout(t);
+  uint64_t count = 0;
+  for (int fd = 0; fd < n; ++fd) {
+    const bool in = has(want.in, fd), out = has(want.out, fd), ex = has(want.ex, fd);
+    if (!in && !out && !ex) continue;
+    auto file = t.fds().get(fd);
+    uint32_t mask = POLLNVAL;
+    if (file) {
+      const uint32_t key = kExSet | (in ? kInSet : 0) | (out ? kOutSet : 0);
+      if (wait) {
+        if (kernel::WaitQueue* q = file->wait_queue()) t.add_wait(*q, key);
+      }
+      mask = fs::poll_events(*file);
+    }
+    if (in && (mask & kInSet) != 0) {
+      put(got.in, fd);
+      ++count;
+    }
+    if (out && (mask & kOutSet) != 0) {
+      put(got.out, fd);
+      ++count;
+    }
+    if (ex && (mask & kExSet) != 0) {
+      put(got.ex, fd);
+      ++count;
+    }
+  }
+  if (count == 0) {
+    auto parked = t.park();
+    if (parked.error() == Errno{EPARKED}) return parked;
+    // Interrupted: the sets are left as they were.
+    if (parked.error() == Errno{ERESTARTSYS}) return fail(ERESTARTNOHAND);
+  }
+  TRY(write_set(t, in_addr, got.in));
+  TRY(write_set(t, out_addr, got.out));
+  TRY(write_set(t, ex_addr, got.ex));
+  return count;
 }
 
-// How long is left of the call's timeout (for the Linux-specific write-back).
-Duration remaining(kernel::Task& t) {
-  if (!t.deadline()) return Duration(0);
-  const Duration left = *t.deadline() - t.kernel().clock().monotonic();
-  return left.count() > 0 ? left : Duration(0);
-}
-
-// The first run starts the clock: nullopt waits forever, zero does not wait.
-Result<std::optional<Duration>> timespec_timeout(kernel::Task& t, uint64_t addr) {
+// select's struct timeval, normalized as Linux does (tv_usec may exceed a second); EINVAL
+// when the result is negative.
+Result<std::optional<Duration>> read_timeval_timeout(kernel::Task& t, uint64_t addr) {
   if (addr == 0) return std::optional<Duration>();
-  const timespec ts = TRY(t.mm().read(mm::GuestPtr<timespec>(addr)));
-  if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) return fail(EINVAL);
-  return std::optional<Duration>(std::chrono::seconds(ts.tv_sec) +
-                                 std::chrono::nanoseconds(ts.tv_nsec));
-}
-
-// pselect6 and ppoll: the signal mask to use while waiting.
-Result<void> set_wait_mask(kernel::Task& t, uint64_t mask_addr, uint64_t size) {
-  if (mask_addr == 0) return {};
-  if (size != sizeof(uint64_t)) return fail(EINVAL);
-  const uint64_t mask = TRY(t.mm().read(mm::GuestPtr<uint64_t>(mask_addr)));
-  t.saved_mask = t.signal_mask();
-  t.set_signal_mask(kernel::SigSet(mask));
-  return {};
-}
-
-SysRet do_poll(kernel::Task& t, uint64_t fds_addr, uint64_t nfds, std::optional<Duration> timeout,
-               uint64_t ts_addr) {
-  if (nfds > t.thread_group().rlimits()[RLIMIT_NOFILE].rlim_cur) return fail(EINVAL);
-  std::vector<pollfd> raw(nfds);
-  if (nfds > 0) TRY(t.mm().copy_in(fds_addr, std::as_writable_bytes(std::span(raw))));
-  std::vector<PollItem> items(nfds);
-  for (size_t i = 0; i < nfds; ++i) {
-    items[i] = PollItem{raw[i].fd, static_cast<uint16_t>(raw[i].events), 0};
-  }
-  bool invalid = false;
-  int ready = scan(t, items, invalid);
-  if (ready == 0 && !(timeout && timeout->count() == 0)) {
-    if (timeout) t.deadline_after(*timeout);
-    auto parked = wait_for(t, items);
-    if (parked.error() != Errno{ETIMEDOUT}) {
-      if (parked.error() == Errno{ERESTARTSYS}) return fail(ERESTARTNOHAND);
-      return parked;
-    }
-  }
-  for (size_t i = 0; i < nfds; ++i)
-    raw[i].revents = static_cast<int16_t>(items[i].revents);
-  if (nfds > 0) TRY(t.mm().copy_out(fds_addr, std::as_bytes(std::span(raw))));
-  if (ts_addr != 0) {
-    const Duration left = remaining(t);
-    const timespec ts{static_cast<time_t>(left.count() / 1'000'000'000),
-                      static_cast<long>(left.count() % 1'000'000'000)};
-    (void)t.mm().write(mm::GuestPtr<timespec>(ts_addr), ts);
-  }
-  return static_cast<uint64_t>(ready);
-}
-
-// select's fd_set: n bits in whole longs.
-SysRet do_select(kernel::Task& t, int64_t n, uint64_t in_addr, uint64_t out_addr, uint64_t ex_addr,
-                 std::optional<Duration> timeout, const std::function<void(Duration)>& write_back) {
-  if (n < 0) return fail(EINVAL);
-  const int64_t max = std::max<int64_t>(t.fds().end(), 0);
-  if (n > max) n = max;
-  const size_t words = (static_cast<size_t>(n) + 63) / 64;
-  std::vector<uint64_t> in(words), out(words), ex(words);
-  auto load = [&](uint64_t addr, std::vector<uint64_t>& set) -> Result<void> {
-    if (addr != 0 && words > 0) TRY(t.mm().copy_in(addr, std::as_writable_bytes(std::span(set))));
-    return {};
-  };
-  TRY(load(in_addr, in));
-  TRY(load(out_addr, out));
-  TRY(load(ex_addr, ex));
-  std::vector<PollItem> items;
-  for (int64_t fd = 0; fd < n; ++fd) {
-    const uint64_t bit = 1ULL << (fd % 64);
-    const size_t w = static_cast<size_t>(fd / 64);
-    uint32_t events = 0;
-    if ((in[w] & bit) != 0) events |= kInSet;
-    if ((out[w] & bit) != 0) events |= kOutSet;
-    if ((ex[w] & bit) != 0) events |= kExSet;
-    if (events != 0) items.push_back(PollItem{static_cast<int>(fd), events, 0});
-  }
-  bool invalid = false;
-  int ready = scan(t, items, invalid);
-  if (invalid) return fail(EBADF);
-  if (ready == 0 && !(timeout && timeout->count() == 0)) {
-    if (timeout) t.deadline_after(*timeout);
-    auto parked = wait_for(t, items);
-    if (parked.error() != Errno{ETIMEDOUT}) {
-      if (parked.error() == Errno{ERESTARTSYS}) return fail(ERESTARTNOHAND);
-      return parked;
-    }
-  }
-  std::fill(in.begin(), in.end(), 0);
-  std::fill(out.begin(), out.end(), 0);
-  std::fill(ex.begin(), ex.end(), 0);
-  int count = 0;
-  for (const PollItem& it : items) {
-    const uint64_t bit = 1ULL << (it.fd % 64);
-    const size_t w = static_cast<size_t>(it.fd / 64);
-    if ((it.events & it.revents & kInSet) != 0 && (it.events & POLLIN) != 0) {
-      in[w] |= bit;
-      ++count;
-    }
-    if ((it.events & it.revents & kOutSet) != 0 && (it.events & POLLOUT) != 0) {
-      out[w] |= bit;
-      ++count;
-    }
-    if ((it.events & it.revents & kExSet) != 0) {
-      ex[w] |= bit;
-      ++count;
-    }
-  }
-  auto store = [&](uint64_t addr, const std::vector<uint64_t>& set) -> Result<void> {
-    if (addr != 0 && words > 0) TRY(t.mm().copy_out(addr, std::as_bytes(std::span(set))));
-    return {};
-  };
-  TRY(store(in_addr, in));
-  TRY(store(out_addr, out));
-  TRY(store(ex_addr, ex));
-  write_back(remaining(t));
-  return static_cast<uint64_t>(count);
+  const timeval tv = TRY(t.mm().read(mm::GuestPtr<timeval>(addr)));
+  // Linux adds in signed 64-bit arithmetic that wraps (the kernel builds with
+  // -fno-strict-overflow).
+  const auto sec = static_cast<int64_t>(static_cast<uint64_t>(tv.tv_sec) +
+                                        static_cast<uint64_t>(tv.tv_usec / 1'000'000));
+  const timespec ts{sec, static_cast<long>((tv.tv_usec % 1'000'000) * 1000)};
+  if (!kernel::timespec_valid(ts)) return fail(EINVAL);
+  return std::optional(kernel::timespec_to_ktime(ts));
 }
 
 }  // namespace
 
 SysRet sys_poll(kernel::Task& t, const SyscallArgs& a) {
-  const int ms = static_cast<int>(a[2]);
+  const auto timeout_ms = static_cast<int>(a[2]);
   std::optional<Duration> timeout;
-  if (ms >= 0) timeout = std::chrono::milliseconds(ms);
-  return do_poll(t, a[0], a[1], timeout, 0);
+  if (timeout_ms >= 0) timeout = std::chrono::milliseconds(timeout_ms);
+  begin(t, timeout);
+  return do_poll(t, a[0], static_cast<uint32_t>(a[1]));
 }
 
 SysRet sys_ppoll(kernel::Task& t, const SyscallArgs& a) {
-  const std::optional<Duration> timeout = TRY(timespec_timeout(t, a[2]));
-  if (t.syscall_progress == 0) {
-    TRY(set_wait_mask(t, a[3], a[4]));
-    t.syscall_progress = 1;
+  if ((t.syscall_progress & kStarted) == 0) {
+    const auto timeout = TRY(read_timespec_timeout(t, a[2]));
+    TRY(set_wait_sigmask(t, a[3], a[4]));
+    begin(t, timeout);
   }
-  return do_poll(t, a[0], a[1], timeout, a[2]);
+  SysRet result = do_poll(t, a[0], static_cast<uint32_t>(a[1]));
+  result = finish_wait_sigmask(t, result, interrupted(result));
+  return finish_timeout(t, result, a[2], /*as_timeval=*/false);
 }
 
 SysRet sys_select(kernel::Task& t, const SyscallArgs& a) {
-  std::optional<Duration> timeout;
-  if (a[4] != 0) {
-    const timeval tv = TRY(t.mm().read(mm::GuestPtr<timeval>(a[4])));
-    if (tv.tv_sec < 0 || tv.tv_usec < 0 || tv.tv_usec >= 1'000'000) return fail(EINVAL);
-    timeout = std::chrono::seconds(tv.tv_sec) + std::chrono::microseconds(tv.tv_usec);
-  }
-  return do_select(t, static_cast<int>(a[0]), a[1], a[2], a[3], timeout, [&](Duration left) {
-    if (a[4] == 0) return;
-    const timeval tv{static_cast<time_t>(left.count() / 1'000'000'000),
-                     static_cast<suseconds_t>(left.count() % 1'000'000'000 / 1000)};
-    (void)t.mm().write(mm::GuestPtr<timeval>(a[4]), tv);
-  });
+  if ((t.syscall_progress & kStarted) == 0) begin(t, TRY(read_timeval_timeout(t, a[4])));
+  SysRet result = do_select(t, static_cast<int>(a[0]), a[1], a[2], a[3]);
+  return finish_timeout(t, result, a[4], /*as_timeval=*/true);
 }
 
 SysRet sys_pselect6(kernel::Task& t, const SyscallArgs& a) {
-  const std::optional<Duration> timeout = TRY(timespec_timeout(t, a[4]));
-  if (t.syscall_progress == 0 && a[5] != 0) {
-    // The sixth argument points at {const sigset_t *ss; size_t ss_len}.
-    struct {
+  if ((t.syscall_progress & kStarted) == 0) {
+    // The sixth argument points at {const sigset_t* mask; size_t size}.
+    struct SigsetArg {
       uint64_t mask;
       uint64_t size;
-    } sig{};
-    TRY(t.mm().copy_in(a[5], std::as_writable_bytes(std::span(&sig, 1))));
-    TRY(set_wait_mask(t, sig.mask, sig.size));
+    };
+    SigsetArg sig{};
+    if (a[5] != 0) sig = TRY(t.mm().read(mm::GuestPtr<SigsetArg>(a[5])));
+    const auto timeout = TRY(read_timespec_timeout(t, a[4]));
+    TRY(set_wait_sigmask(t, sig.mask, sig.size));
+    begin(t, timeout);
   }
-  t.syscall_progress = 1;
-  return do_select(t, static_cast<int>(a[0]), a[1], a[2], a[3], timeout, [&](Duration left) {
-    if (a[4] == 0) return;
-    const timespec ts{static_cast<time_t>(left.count() / 1'000'000'000),
-                      static_cast<long>(left.count() % 1'000'000'000)};
-    (void)t.mm().write(mm::GuestPtr<timespec>(a[4]), ts);
-  });
+  SysRet result = do_select(t, static_cast<int>(a[0]), a[1], a[2], a[3]);
+  result = finish_wait_sigmask(t, result, interrupted(result));
+  return finish_timeout(t, result, a[4], /*as_timeval=*/false);
 }
 
 }  // namespace ms::sys

@@ -72,6 +72,8 @@ Result<int> exit_signal_of(uint64_t sig) {
 SysRet do_execve(kernel::Task& t, uint64_t path_addr, uint64_t argv_addr, uint64_t envp_addr) {
   kernel::ExecRequest request;
   request.path = TRY(t.mm().copy_in_string(path_addr, PATH_MAX - 1));
+  request.fs = &t.fs();
+  request.pid = t.pid();
   const rlimit& stack = t.thread_group().rlimits()[RLIMIT_STACK];
   request.stack_limit = stack.rlim_cur;
   // Arguments and environment may take a quarter of the stack limit, at least 128 KiB;

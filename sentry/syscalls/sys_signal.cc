@@ -16,7 +16,9 @@ namespace {
 using kernel::kUnblockable;
 using kernel::SigSet;
 using kernel::ThreadGroup;
-bool valid_signal(uint64_t sig) { return sig <= static_cast<uint64_t>(kernel::kNumSignals); }
+bool valid_signal(uint64_t sig) {
+  return sig <= static_cast<uint64_t>(kernel::kNumSignals);
+}
 
 // kill_ok_by_cred(): the sender's real or effective uid matches the target's real or saved
 // uid, or the sender is privileged. SIGCONT within a session is always allowed.
@@ -74,14 +76,14 @@ SysRet sys_rt_sigaction(kernel::Task& t, const SyscallArgs& a) {
     act->mask &= ~kUnblockable;
     slot = *act;
     // POSIX: making a pending signal ignored discards it.
-    const bool now_ignored =
-        act->handler == kernel::kSigIgn ||
-        (act->handler == kernel::kSigDfl &&
-         kernel::default_action(sig) == kernel::DefaultAction::kIgnore);
+    const bool now_ignored = act->handler == kernel::kSigIgn ||
+                             (act->handler == kernel::kSigDfl &&
+                              kernel::default_action(sig) == kernel::DefaultAction::kIgnore);
     if (now_ignored) {
       const SigSet which(SigSet::bit(sig));
       t.thread_group().shared_pending().discard(which);
-      for (kernel::Task* other : t.thread_group().tasks()) other->pending().discard(which);
+      for (kernel::Task* other : t.thread_group().tasks())
+        other->pending().discard(which);
     }
   }
   if (a[2] != 0) TRY(t.mm().write(mm::GuestPtr<kernel::KernelSigaction>(a[2]), old));
@@ -137,13 +139,11 @@ SysRet sys_sigaltstack(kernel::Task& t, const SyscallArgs& a) {
   return 0;
 }
 
-
 SysRet sys_kill(kernel::Task& t, const SyscallArgs& a) {
   const int pid = static_cast<int>(a[0]);
   if (!valid_signal(a[1])) return fail(EINVAL);
   const int sig = static_cast<int>(a[1]);
-  const siginfo_t info =
-      kernel::user_siginfo(sig, SI_USER, t.pid(), t.thread_group().creds().ruid);
+  const siginfo_t info = kernel::user_siginfo(sig, SI_USER, t.pid(), t.thread_group().creds().ruid);
   if (pid > 0) {
     ThreadGroup* g = t.kernel().find_process(pid);
     if (g == nullptr) return fail(ESRCH);
@@ -257,12 +257,7 @@ SysRet sys_rt_sigtimedwait(kernel::Task& t, const SyscallArgs& a) {
     t.set_signal_mask(*t.sigwait_mask);
     t.sigwait_mask.reset();
   }
-  std::optional<siginfo_t> info;
-  if (auto sig = t.pending().next(wanted)) {
-    info = t.pending().take(*sig);
-  } else if (auto shared = t.thread_group().shared_pending().next(wanted)) {
-    info = t.thread_group().shared_pending().take(*shared);
-  }
+  const std::optional<siginfo_t> info = t.kernel().dequeue_signal(t, wanted);
   if (info) {
     if (a[1] != 0) TRY(t.mm().write(mm::GuestPtr<siginfo_t>(a[1]), *info));
     return static_cast<uint64_t>(info->si_signo);

@@ -98,7 +98,7 @@ SysRet sys_timer_create(kernel::Task& t, const SyscallArgs& a) {
   const int id = TRY(t.thread_group().posix_timers().create(timer));
   if (a[1] == 0) t.thread_group().posix_timers().find(id)->value.sival_int = id;
   if (auto r = t.mm().write(mm::GuestPtr<int32_t>(a[2]), id); !r) {
-    (void)t.thread_group().posix_timers().remove(t.kernel(), id);
+    (void)t.thread_group().posix_timers().remove(t.kernel(), t.thread_group(), id);
     return std::unexpected(r.error());
   }
   return 0;
@@ -114,7 +114,7 @@ SysRet sys_timer_settime(kernel::Task& t, const SyscallArgs& a) {
   Duration value = to_duration(next.it_value);
   if ((flags & TIMER_ABSTIME) != 0 && value > Duration::zero()) {
     kernel::Clock& clock = t.kernel().clock();
-    const Duration now = timer->clock == CLOCK_MONOTONIC   ? clock.monotonic()
+    const Duration now = timer->clock == CLOCK_MONOTONIC  ? clock.monotonic()
                          : timer->clock == CLOCK_BOOTTIME ? clock.boottime()
                                                           : clock.realtime();
     // An absolute time already past fires at once.
@@ -139,8 +139,8 @@ SysRet sys_timer_getoverrun(kernel::Task& t, const SyscallArgs& a) {
 }
 
 SysRet sys_timer_delete(kernel::Task& t, const SyscallArgs& a) {
-  TRY(t.thread_group().posix_timers().remove(t.kernel(),
-                                              static_cast<int>(static_cast<int32_t>(a[0]))));
+  TRY(t.thread_group().posix_timers().remove(t.kernel(), t.thread_group(),
+                                             static_cast<int>(static_cast<int32_t>(a[0]))));
   return 0;
 }
 
