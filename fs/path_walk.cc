@@ -103,7 +103,8 @@ Result<Path> PathWalk::lookup(const Path& dir, std::string_view name, bool mount
   if (name.size() > kNameMax) return fail(ENAMETOOLONG);
   Dentry& d = *dir.dentry;
   auto child = d.find_child(name);
-  if (child != nullptr && !d.ino().cached_child_valid(name, child->ino())) {
+  // A mountpoint stays what it is while mounted on (its mount hangs off this dentry).
+  if (child != nullptr && child->mounts == 0 && !d.ino().cached_child_valid(name, child->ino())) {
     d.forget_child(name);
     child = nullptr;
   }

@@ -183,6 +183,15 @@ std::string HostInode::proc_path() const {
 }
 
 Result<UniqueFd> HostInode::reopen(int flags) const {
+  // Reading through the sandbox leaves the host's access times alone (O_NOATIME needs the
+  // file's owner or CAP_FOWNER; without either the host updates them as usual).
+  if ((flags & O_ACCMODE) == O_RDONLY) {
+    UniqueFd fd(::open(proc_path().c_str(), flags | O_NOATIME | O_CLOEXEC | O_NOCTTY));
+    if (fd || errno != EPERM) {
+      if (!fd) return fail(errno);
+      return fd;
+    }
+  }
   UniqueFd fd(::open(proc_path().c_str(), flags | O_CLOEXEC | O_NOCTTY));
   if (!fd) return fail(errno);
   return fd;
@@ -289,8 +298,7 @@ Result<void> HostInode::readdir(DirCursor& cursor, const DirEmit& emit) {
     // One listing per pass through the directory, as the host returned it.
     auto listing = std::make_shared<HostListing>();
     if (!hidden_) {
-      UniqueFd d(::openat(fd_.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-      if (!d) return fail(errno);
+      UniqueFd d = TRY(reopen(O_RDONLY | O_DIRECTORY));
       std::vector<std::byte> buf(32768);
       for (;;) {
         const long n = ::syscall(SYS_getdents64, d.get(), buf.data(), buf.size());

@@ -359,6 +359,9 @@ Result<std::shared_ptr<FileDescription>> OverlayInode::open(const OpenRequest& r
   if (is_reg() && ((request.flags & O_ACCMODE) != O_RDONLY || request.truncate)) {
     TRY(copy_up(!request.truncate));
   }
+  // A FIFO is the sandbox's own: its node is copied up and the pipe lives there, so a host
+  // FIFO below is never opened.
+  if (type() == S_IFIFO) TRY(copy_up());
   return real().open(request);
 }
 
