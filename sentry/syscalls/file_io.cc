@@ -8,6 +8,7 @@
 #include "sentry/kernel/kernel.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/thread_group.h"
+#include "sentry/syscalls/socket_io.h"
 
 namespace ms::sys {
 namespace {
@@ -73,6 +74,9 @@ void raise_sigpipe(kernel::Task& t) {
 
 SysRet read_to_guest(kernel::Task& t, fs::FileDescription& file, std::span<const GuestRange> dst,
                      std::optional<uint64_t> offset, bool nowait) {
+  if (auto* socket = dynamic_cast<net::Socket*>(&file); socket != nullptr && !offset) {
+    return socket_read(t, *socket, dst, nowait);
+  }
   const uint64_t total = total_length(dst);
   RangeCursor cursor(dst);
   uint64_t done = 0;
@@ -102,6 +106,9 @@ SysRet read_to_guest(kernel::Task& t, fs::FileDescription& file, std::span<const
 
 SysRet write_from_guest(kernel::Task& t, fs::FileDescription& file, std::span<const GuestRange> src,
                         std::optional<uint64_t> offset, bool nowait) {
+  if (auto* socket = dynamic_cast<net::Socket*>(&file); socket != nullptr && !offset) {
+    return socket_write(t, *socket, src, nowait);
+  }
   const uint64_t total = total_length(src);
   uint64_t done = t.syscall_progress;
   RangeCursor cursor(src);

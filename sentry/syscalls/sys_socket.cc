@@ -24,6 +24,7 @@
 #include "sentry/syscalls/file_io.h"
 #include "sentry/syscalls/handlers.h"
 #include "sentry/syscalls/path_args.h"
+#include "sentry/syscalls/socket_io.h"
 
 namespace ms::sys {
 namespace {
@@ -419,6 +420,21 @@ SysRet do_accept(kernel::Task& t, uint64_t fd, uint64_t addr, uint64_t addrlen, 
 }
 
 }  // namespace
+
+SysRet socket_read(kernel::Task& t, Socket& s, std::span<const GuestRange> dst, bool nowait) {
+  // Unlike recv(2), a zero-length read(2) does not wait for (or consume) a datagram.
+  if (total_length(dst) == 0) return 0;
+  const Received got = TRY(recv_data(t, s, dst, nowait ? MSG_DONTWAIT : 0));
+  return got.bytes;
+}
+
+SysRet socket_write(kernel::Task& t, Socket& s, std::span<const GuestRange> src, bool nowait) {
+  net::SendOptions opts;
+  opts.flags = nowait ? MSG_DONTWAIT : 0;
+  const SocketPaths paths(t);
+  opts.caller = caller_of(t, &paths);
+  return send_data(t, s, src, opts);
+}
 
 SysRet sys_socket(kernel::Task& t, const SyscallArgs& a) {
   const int domain = static_cast<int>(a[0]);

@@ -1,6 +1,7 @@
 // AF_UNIX: stream, datagram and seqpacket sockets; socketpair; abstract, filesystem and
 // automatic names; SCM_RIGHTS and SCM_CREDENTIALS; SO_PEERCRED; end-of-stream, resets and
-// EPIPE; the errors of bind and connect.
+// EPIPE; the errors of bind and connect; read(2) and write(2) on sockets honour SO_RCVTIMEO
+// and SO_SNDTIMEO and wait for a datagram receiver's room.
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
@@ -8,6 +9,8 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
@@ -258,8 +261,8 @@ static void datagram_sockets(void) {
   SHOW("recvfrom", recvfrom(r, buf, sizeof(buf), 0, (struct sockaddr*)&from, &flen));
   printf("from unnamed sender: addrlen %u\n", (unsigned)flen);
   flen = sizeof(from);
-  SHOW("recvfrom into 2 with MSG_TRUNC", recvfrom(r, buf, 2, MSG_TRUNC, (struct sockaddr*)&from,
-                                                 &flen));
+  SHOW("recvfrom into 2 with MSG_TRUNC",
+       recvfrom(r, buf, 2, MSG_TRUNC, (struct sockaddr*)&from, &flen));
   print_name("from", &from, flen);
   SHOW("recv empty datagram", recv(r, buf, sizeof(buf), 0));
   SHOW("recv nothing", recv(r, buf, sizeof(buf), MSG_DONTWAIT));
@@ -276,10 +279,12 @@ static void datagram_sockets(void) {
   int p[2];
   SHOW("socketpair dgram", socketpair(AF_UNIX, SOCK_DGRAM, 0, p));
   int sent = 0;
-  while (send(p[0], "q", 1, MSG_DONTWAIT) == 1 && sent < 100000) ++sent;
+  while (send(p[0], "q", 1, MSG_DONTWAIT) == 1 && sent < 100000)
+    ++sent;
   printf("queue filled after some datagrams: %s\n", errno == EAGAIN && sent > 0 ? "EAGAIN" : "?");
   int got = 0;
-  while (recv(p[1], buf, sizeof(buf), MSG_DONTWAIT) == 1) ++got;
+  while (recv(p[1], buf, sizeof(buf), MSG_DONTWAIT) == 1)
+    ++got;
   printf("received all of them: %d\n", got == sent);
   close(p[0]);
   close(p[1]);
@@ -416,6 +421,72 @@ static void passing(void) {
   close(carrier[1]);
 }
 
+static long elapsed_ms(const struct timeval* since) {
+  struct timeval now;
+  gettimeofday(&now, NULL);
+  return (now.tv_sec - since->tv_sec) * 1000 + (now.tv_usec - since->tv_usec) / 1000;
+}
+
+static void read_write_on_sockets(void) {
+  int sv[2];
+  CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+  const struct timeval tv = {0, 100000};
+  CHECK(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0);
+  CHECK(setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0);
+  char buf[65536];
+  struct timeval start;
+  gettimeofday(&start, NULL);
+  SHOW("read past SO_RCVTIMEO", read(sv[0], buf, sizeof(buf)));
+  long ms = elapsed_ms(&start);
+  printf("read waited the timeout: %s\n", ms >= 90 && ms < 2000 ? "yes" : "no");
+  struct iovec iov = {buf, sizeof(buf)};
+  SHOW("readv past SO_RCVTIMEO", readv(sv[0], &iov, 1));
+  memset(buf, 'w', sizeof(buf));
+  long written = 0;
+  ssize_t n;
+  gettimeofday(&start, NULL);
+  while ((n = write(sv[0], buf, sizeof(buf))) > 0)
+    written += n;
+  printf("write until full: %s\n", written > 0 ? "wrote some" : "wrote nothing");
+  printf("then: -1 %s\n", guest_errno_name(errno));
+  ms = elapsed_ms(&start);
+  printf("write waited the timeout: %s\n", ms >= 90 && ms < 2000 ? "yes" : "no");
+  close(sv[0]);
+  close(sv[1]);
+
+  // A zero-length read(2) neither waits for nor consumes a datagram; recv(2) would.
+  CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0);
+  SHOW("zero-length read of an empty datagram socket", read(sv[0], buf, 0));
+  SHOW("send a datagram", send(sv[1], "dgram", 5, 0));
+  SHOW("zero-length read", read(sv[0], buf, 0));
+  SHOW("the datagram is still there", read(sv[0], buf, sizeof(buf)));
+  SHOW("an empty datagram by write", write(sv[1], buf, 0));
+  SHOW("read it", read(sv[0], buf, sizeof(buf)));
+
+  // write(2) to a datagram socket whose receiver is full waits until the receiver reads.
+  int small = 4096;
+  CHECK(setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)) == 0);
+  int queued = 0;
+  CHECK(fcntl(sv[1], F_SETFL, O_NONBLOCK) == 0);
+  while (write(sv[1], buf, 512) == 512)
+    ++queued;
+  printf("receiver filled: %s (%s)\n", queued > 0 ? "yes" : "no", guest_errno_name(errno));
+  CHECK(fcntl(sv[1], F_SETFL, 0) == 0);
+  pid_t child = fork();
+  if (child == 0) {
+    usleep(100000);
+    for (int i = 0; i < queued; ++i)
+      if (read(sv[0], buf, sizeof(buf)) != 512) _exit(1);
+    _exit(0);
+  }
+  SHOW("blocking write once the receiver reads", write(sv[1], buf, 512));
+  int status;
+  CHECK(waitpid(child, &status, 0) == child);
+  printf("reader: %s\n", WIFEXITED(status) && WEXITSTATUS(status) == 0 ? "read all" : "failed");
+  close(sv[0]);
+  close(sv[1]);
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IONBF, 0);
   signal(SIGPIPE, SIG_IGN);
@@ -424,5 +495,6 @@ int main(void) {
   datagram_sockets();
   seqpacket_sockets();
   passing();
+  read_write_on_sockets();
   return 0;
 }
