@@ -11,6 +11,42 @@ namespace {
 constexpr size_t kMinChunk = 16 * 1024;
 constexpr size_t kMaxChunk = 1 << 20;
 
+// Bytes [from, from + dst.size()) of a slice sequence into dst; how many there were.
+template <class Slices>
+size_t copy_slices(const Slices& slices, std::span<std::byte> dst, size_t from) {
+  size_t done = 0;
+  for (const Slice& s : slices) {
+    if (done == dst.size()) break;
+    if (from >= s.length) {
+      from -= s.length;
+      continue;
+    }
+    const size_t take = std::min<size_t>(dst.size() - done, s.length - from);
+    std::memcpy(dst.data() + done, s.bytes().data() + from, take);
+    done += take;
+    from = 0;
+  }
+  return done;
+}
+
+// Bytes [from, from + len) of a slice sequence as a payload sharing their chunks.
+template <class Slices>
+Payload share_slices(const Slices& slices, size_t from, size_t len) {
+  Payload out;
+  for (const Slice& s : slices) {
+    if (len == 0) break;
+    if (from >= s.length) {
+      from -= s.length;
+      continue;
+    }
+    const size_t take = std::min<size_t>(len, s.length - from);
+    out.append(s.sub(from, take));
+    len -= take;
+    from = 0;
+  }
+  return out;
+}
+
 }  // namespace
 
 Chunk::Chunk(size_t capacity)
@@ -47,35 +83,11 @@ void Payload::append(Slice s) {
 }
 
 Payload Payload::sub(size_t from, size_t len) const {
-  Payload out;
-  for (const Slice& s : slices_) {
-    if (len == 0) break;
-    if (from >= s.length) {
-      from -= s.length;
-      continue;
-    }
-    const size_t take = std::min<size_t>(len, s.length - from);
-    out.append(s.sub(from, take));
-    len -= take;
-    from = 0;
-  }
-  return out;
+  return share_slices(slices_, from, len);
 }
 
 size_t Payload::copy_to(std::span<std::byte> dst, size_t from) const {
-  size_t done = 0;
-  for (const Slice& s : slices_) {
-    if (done == dst.size()) break;
-    if (from >= s.length) {
-      from -= s.length;
-      continue;
-    }
-    const size_t take = std::min<size_t>(dst.size() - done, s.length - from);
-    std::memcpy(dst.data() + done, s.bytes().data() + from, take);
-    done += take;
-    from = 0;
-  }
-  return done;
+  return copy_slices(slices_, dst, from);
 }
 
 std::vector<std::byte> Payload::to_vector() const {
@@ -124,19 +136,7 @@ void ByteQueue::append(const Payload& p) {
 }
 
 size_t ByteQueue::copy_out(std::span<std::byte> dst, size_t from) const {
-  size_t done = 0;
-  for (const Slice& s : slices_) {
-    if (done == dst.size()) break;
-    if (from >= s.length) {
-      from -= s.length;
-      continue;
-    }
-    const size_t take = std::min<size_t>(dst.size() - done, s.length - from);
-    std::memcpy(dst.data() + done, s.bytes().data() + from, take);
-    done += take;
-    from = 0;
-  }
-  return done;
+  return copy_slices(slices_, dst, from);
 }
 
 void ByteQueue::consume(size_t n) {
@@ -155,19 +155,7 @@ void ByteQueue::consume(size_t n) {
 }
 
 Payload ByteQueue::share(size_t from, size_t len) const {
-  Payload out;
-  for (const Slice& s : slices_) {
-    if (len == 0) break;
-    if (from >= s.length) {
-      from -= s.length;
-      continue;
-    }
-    const size_t take = std::min<size_t>(len, s.length - from);
-    out.append(s.sub(from, take));
-    len -= take;
-    from = 0;
-  }
-  return out;
+  return share_slices(slices_, from, len);
 }
 
 void ByteQueue::clear() {

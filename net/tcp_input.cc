@@ -109,6 +109,9 @@ void TcpEndpoint::syn_sent_input(const TcpHeader& h, const Payload& /*payload*/)
   irs_ = h.seq;
   rcv_nxt_ = h.seq + 1;
   rcv64_ = 1;
+  // Our SYN's window edge was counted from nothing: count it from the peer's ISN now, or a
+  // right edge half the sequence space away would refuse every byte the peer sends.
+  rcv_adv_ = rcv_nxt_;
   apply_syn_options(h);
   if (h.has(kAck)) {
     snd_una_ = h.ack;

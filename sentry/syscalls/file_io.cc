@@ -11,10 +11,6 @@
 #include "sentry/syscalls/socket_io.h"
 
 namespace ms::sys {
-namespace {
-
-constexpr uint64_t kChunk = 1 << 20;
-
 uint64_t total_length(std::span<const GuestRange> ranges) {
   uint64_t total = 0;
   for (const auto& r : ranges)
@@ -22,50 +18,43 @@ uint64_t total_length(std::span<const GuestRange> ranges) {
   return std::min(total, kMaxRwCount);
 }
 
-// Walks a list of guest ranges as one flat byte sequence.
-class RangeCursor {
- public:
-  explicit RangeCursor(std::span<const GuestRange> ranges) : ranges_(ranges) {}
-  void skip(uint64_t n) {
-    while (n > 0 && index_ < ranges_.size()) {
-      const uint64_t left = ranges_[index_].len - within_;
-      const uint64_t step = std::min(n, left);
-      within_ += step;
-      n -= step;
-      if (within_ == ranges_[index_].len) {
-        ++index_;
-        within_ = 0;
-      }
+uint64_t gather(kernel::Task& t, std::span<const GuestRange> ranges, uint64_t from,
+                std::span<std::byte> dst) {
+  uint64_t done = 0;
+  for (const GuestRange& r : ranges) {
+    if (done == dst.size()) break;
+    if (from >= r.len) {  // before `from`, or an empty iovec (musl's unbuffered stdio)
+      from -= r.len;
+      continue;
     }
+    const uint64_t n = std::min<uint64_t>(r.len - from, dst.size() - done);
+    auto c = t.mm().copy_in_partial(r.addr + from, dst.subspan(done, n));
+    const uint64_t got = c ? *c : 0;
+    done += got;
+    if (got < n) break;
+    from = 0;
   }
-  // Copies bytes between guest and sentry memory, advancing; returns how many moved before
-  // the first fault.
-  template <class Fn>
-  uint64_t transfer(uint64_t n, Fn&& fn) {
-    uint64_t done = 0;
-    while (done < n && index_ < ranges_.size()) {
-      const GuestRange& r = ranges_[index_];
-      if (within_ == r.len) {  // an empty iovec (musl's unbuffered stdio writes one)
-        ++index_;
-        within_ = 0;
-        continue;
-      }
-      const uint64_t step = std::min(n - done, r.len - within_);
-      const uint64_t moved = fn(r.addr + within_, done, step);
-      done += moved;
-      skip(moved);
-      if (moved < step) break;
+  return done;
+}
+
+uint64_t scatter(kernel::Task& t, std::span<const GuestRange> ranges, uint64_t from,
+                 std::span<const std::byte> src) {
+  uint64_t done = 0;
+  for (const GuestRange& r : ranges) {
+    if (done == src.size()) break;
+    if (from >= r.len) {
+      from -= r.len;
+      continue;
     }
-    return done;
+    const uint64_t n = std::min<uint64_t>(r.len - from, src.size() - done);
+    auto c = t.mm().copy_out_partial(r.addr + from, src.subspan(done, n));
+    const uint64_t got = c ? *c : 0;
+    done += got;
+    if (got < n) break;
+    from = 0;
   }
-
- private:
-  std::span<const GuestRange> ranges_;
-  size_t index_ = 0;
-  uint64_t within_ = 0;
-};
-
-}  // namespace
+  return done;
+}
 
 void raise_sigpipe(kernel::Task& t) {
   t.kernel().send_signal(
@@ -78,10 +67,9 @@ SysRet read_to_guest(kernel::Task& t, fs::FileDescription& file, std::span<const
     return socket_read(t, *socket, dst, nowait);
   }
   const uint64_t total = total_length(dst);
-  RangeCursor cursor(dst);
   uint64_t done = 0;
   while (done < total || total == 0) {
-    const uint64_t want = std::min(total - done, kChunk);
+    const uint64_t want = std::min(total - done, kTransferChunk);
     std::span<std::byte> buf = t.kernel().scratch(want);
     auto n = offset ? file.pread(buf, *offset + done) : file.read(buf);
     if (!n) {
@@ -93,10 +81,7 @@ SysRet read_to_guest(kernel::Task& t, fs::FileDescription& file, std::span<const
       return t.park();
     }
     if (*n == 0) break;
-    const uint64_t copied = cursor.transfer(*n, [&](uint64_t addr, uint64_t at, uint64_t len) {
-      auto c = t.mm().copy_out_partial(addr, buf.subspan(at, len));
-      return c ? *c : 0;
-    });
+    const uint64_t copied = scatter(t, dst, done, buf.first(*n));
     done += copied;
     if (copied < *n) return done > 0 ? SysRet(done) : fail(EFAULT);
     if (*n < want || total == 0) break;
@@ -111,15 +96,10 @@ SysRet write_from_guest(kernel::Task& t, fs::FileDescription& file, std::span<co
   }
   const uint64_t total = total_length(src);
   uint64_t done = t.syscall_progress;
-  RangeCursor cursor(src);
-  cursor.skip(done);
   while (done < total || total == 0) {
-    const uint64_t want = std::min(total - done, kChunk);
+    const uint64_t want = std::min(total - done, kTransferChunk);
     std::span<std::byte> buf = t.kernel().scratch(want);
-    const uint64_t gathered = cursor.transfer(want, [&](uint64_t addr, uint64_t at, uint64_t len) {
-      auto c = t.mm().copy_in_partial(addr, buf.subspan(at, len));
-      return c ? *c : 0;
-    });
+    const uint64_t gathered = gather(t, src, done, buf);
     if (gathered == 0 && want > 0) return done > 0 ? SysRet(done) : fail(EFAULT);
     auto n =
         offset ? file.pwrite(buf.first(gathered), *offset + done) : file.write(buf.first(gathered));
@@ -136,9 +116,6 @@ SysRet write_from_guest(kernel::Task& t, fs::FileDescription& file, std::span<co
     done += *n;
     if (total == 0) break;
     if (*n < gathered) {
-      // The unsent bytes must be gathered again.
-      cursor = RangeCursor(src);
-      cursor.skip(done);
       // A short write to a file that can take more right now is final (a full disk); one to
       // a full pipe or socket waits for room, on the next round.
       if ((file.readiness() & POLLOUT) != 0 || file.nonblocking() || nowait) return done;

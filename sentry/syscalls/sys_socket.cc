@@ -32,7 +32,6 @@ namespace {
 using net::SockAddr;
 using net::Socket;
 
-constexpr uint64_t kChunk = 1 << 20;
 // SOCK_MAX in <linux/net.h>: socket types are below it.
 constexpr int kSockMax = SOCK_PACKET + 1;
 // No datagram is larger than this (a unix datagram is bounded by the largest SO_SNDBUF).
@@ -124,53 +123,6 @@ Result<void> copy_out_addr(kernel::Task& t, const std::optional<SockAddr>& a, ui
   return {};
 }
 
-uint64_t total_length(std::span<const GuestRange> ranges) {
-  uint64_t total = 0;
-  for (const auto& r : ranges)
-    total += r.len;
-  return std::min(total, kMaxRwCount);
-}
-
-// Copies guest bytes [from, from + dst.size()) of the ranges seen as one sequence; returns
-// how many before a fault.
-uint64_t gather(kernel::Task& t, std::span<const GuestRange> ranges, uint64_t from,
-                std::span<std::byte> dst) {
-  uint64_t done = 0;
-  for (const GuestRange& r : ranges) {
-    if (done == dst.size()) break;
-    if (from >= r.len) {
-      from -= r.len;
-      continue;
-    }
-    const uint64_t n = std::min<uint64_t>(r.len - from, dst.size() - done);
-    auto c = t.mm().copy_in_partial(r.addr + from, dst.subspan(done, n));
-    const uint64_t got = c ? *c : 0;
-    done += got;
-    if (got < n) break;
-    from = 0;
-  }
-  return done;
-}
-
-uint64_t scatter(kernel::Task& t, std::span<const GuestRange> ranges, uint64_t from,
-                 std::span<const std::byte> src) {
-  uint64_t done = 0;
-  for (const GuestRange& r : ranges) {
-    if (done == src.size()) break;
-    if (from >= r.len) {
-      from -= r.len;
-      continue;
-    }
-    const uint64_t n = std::min<uint64_t>(r.len - from, src.size() - done);
-    auto c = t.mm().copy_out_partial(r.addr + from, src.subspan(done, n));
-    const uint64_t got = c ? *c : 0;
-    done += got;
-    if (got < n) break;
-    from = 0;
-  }
-  return done;
-}
-
 // Parks t until `queue` reports `events` or the socket timeout passes. What the caller
 // returns when the wait cannot start: the timeout becomes `timeout_error`, and a signal
 // becomes EINTR when a timeout was set (sock_intr_errno), else a restart.
@@ -202,7 +154,7 @@ SysRet send_data(kernel::Task& t, Socket& s, std::span<const GuestRange> ranges,
     return std::unexpected(e);
   };
   for (;;) {
-    const uint64_t want = s.stream() ? std::min(total - done, kChunk) : total;
+    const uint64_t want = s.stream() ? std::min(total - done, kTransferChunk) : total;
     if (!s.stream() && want > kMaxDatagram) return fail(EMSGSIZE);
     std::span<std::byte> buf = t.kernel().scratch(want);
     const uint64_t got = gather(t, ranges, done, buf);
@@ -245,7 +197,7 @@ Result<Received> recv_data(kernel::Task& t, Socket& s, std::span<const GuestRang
   bool first = true;
   for (;;) {
     const uint64_t want =
-        s.stream() ? std::min(total - done, kChunk) : std::min(total, kMaxDatagram);
+        s.stream() ? std::min(total - done, kTransferChunk) : std::min(total, kMaxDatagram);
     std::span<std::byte> buf = t.kernel().scratch(want);
     auto r = s.recv(buf, flags);
     if (!r) {

@@ -465,5 +465,32 @@ TEST_F(TcpWrap, SequenceNumbersWrapAround) {
   EXPECT_EQ(got, data);
 }
 
+// The client's SYN advertised a window before it knew the server's sequence numbers; the
+// window it offers once they are known must count from the server's ISN, wherever in the
+// sequence space that lies (here half the space away from the SYN's own window edge).
+class TcpFarIsn : public NetFixture {
+ protected:
+  static StackOptions far_isn() {
+    StackOptions o;
+    o.isn_base = 0x80000000U - 1001;  // the server's ISN + 1 is 2^31
+    return o;
+  }
+  TcpFarIsn() : NetFixture(far_isn()) {}
+};
+
+TEST_F(TcpFarIsn, ClientReceivesWhateverTheServerIsn) {
+  auto p = connect_pair();
+  ASSERT_TRUE(p.server);
+  const auto data = testing::pattern(100000, 3);
+  ASSERT_TRUE(p.server->send(data));
+  std::vector<std::byte> got;
+  ASSERT_TRUE(run_until([&] {
+    testing::read_all(*p.client, got);
+    return got.size() == data.size();
+  }));
+  EXPECT_EQ(got, data);
+  EXPECT_EQ(p.client->info().total_retrans, 0u);
+}
+
 }  // namespace
 }  // namespace ms::net
