@@ -142,9 +142,17 @@ void HostSocket::on_wait(void* self, uint32_t events) {
   if ((events & (POLLRDNORM | POLLRDBAND)) != 0) events |= EPOLLIN;
   if ((events & (POLLWRNORM | POLLWRBAND)) != 0) events |= EPOLLOUT;
   s->armed_events_ |= events & (EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDHUP);
-  s->poller_.arm(s->fd_.get(), s->armed_events_, [s](uint32_t ready) {
-    s->armed_events_ = 0;
-    s->queue_.notify(ready);
+  s->arm_poller();
+}
+
+void HostSocket::arm_poller() {
+  poller_.arm(fd_.get(), armed_events_, [this](uint32_t ready) {
+    // The registration is spent. Interests that did not fire are still wanted (a reader's,
+    // when a writer's event fired): register them again, or their waiters would never wake.
+    armed_events_ &= ~ready;
+    if ((ready & (EPOLLERR | EPOLLHUP)) != 0) armed_events_ = 0;
+    if (armed_events_ != 0) arm_poller();
+    queue_.notify(ready);
   });
 }
 

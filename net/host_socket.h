@@ -45,6 +45,8 @@ class HostSocket final : public Socket {
  private:
   static void on_wait(void* self, uint32_t events);
   void rearm(uint32_t events);
+  // Registers armed_events_ with the host poller.
+  void arm_poller();
   Result<void> check_address(const SockAddr& addr) const;
 
   UniqueFd fd_;
