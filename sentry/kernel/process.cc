@@ -112,10 +112,20 @@ namespace {
 // A futex word this thread held: mark its owner dead and wake one waiter, so that the next
 // locker of a robust mutex gets EOWNERDEAD (Linux's handle_futex_death).
 void release_robust_futex(Kernel& k, Task& t, uint64_t addr) {
-  auto word = t.mm().read(mm::GuestPtr<uint32_t>(addr));
-  if (!word || (*word & FUTEX_TID_MASK) != static_cast<uint32_t>(t.tid())) return;
-  const uint32_t next = (*word & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
-  if (!t.mm().write(mm::GuestPtr<uint32_t>(addr), next)) return;
+  constexpr int kCasRounds = 1000;
+  Result<uint32_t> word = fail(EFAULT);
+  for (int round = 0; round < kCasRounds; ++round) {
+    word = t.mm().read(mm::GuestPtr<uint32_t>(addr));
+    if (!word || (*word & FUTEX_TID_MASK) != static_cast<uint32_t>(t.tid())) return;
+    const uint32_t next = (*word & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+    // Atomic through a stopped thread of the process (the exiting one, normally); when
+    // none is left to run it, a plain write is the best there is.
+    auto found = t.mm().address_space().compare_exchange(addr, *word, next);
+    if (!found && found.error() == Errno{EFAULT}) return;
+    if (!found && !t.mm().write(mm::GuestPtr<uint32_t>(addr), next)) return;
+    if (!found || *found == *word) break;
+  }
+  if (!word) return;
   if ((*word & FUTEX_WAITERS) != 0) {
     if (auto key = k.futexes().key(t, addr, false)) k.futexes().wake(*key, 1, ~0U);
   }
@@ -189,7 +199,8 @@ void Kernel::install_image(Task& t, NewImage image, const ExecRequest& request) 
   std::optional<itimerval> cpu_timers[2];
   const int which[2] = {ITIMER_VIRTUAL, ITIMER_PROF};
   for (int i = 0; i < 2; ++i) {
-    if (auto v = t.thread().cpu_timer(which[i], nullptr); v && v->it_value.tv_sec + v->it_value.tv_usec != 0) {
+    if (auto v = t.thread().cpu_timer(which[i], nullptr);
+        v && v->it_value.tv_sec + v->it_value.tv_usec != 0) {
       cpu_timers[i] = *v;
     }
   }

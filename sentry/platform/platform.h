@@ -73,6 +73,10 @@ class AddressSpace {
   virtual Result<size_t> write(uint64_t addr, std::span<const std::byte> src) = 0;
   // Writes through page protections (the loader filling read-only segments).
   virtual Result<void> write_force(uint64_t addr, std::span<const std::byte> src) = 0;
+  // If the 32-bit word at addr (4-byte aligned) holds `expected`, stores `desired`; returns
+  // the value found. Atomic against guest threads running meanwhile on other host CPUs, which
+  // a read() and then a write() are not (futex words).
+  virtual Result<uint32_t> compare_exchange(uint64_t addr, uint32_t expected, uint32_t desired) = 0;
 };
 
 // One host thread that runs one guest thread.

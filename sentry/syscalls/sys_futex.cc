@@ -19,6 +19,18 @@ Result<timespec> read_timeout(kernel::Task& t, uint64_t addr) {
   return ts;
 }
 
+// Futex words change under the sentry's feet: the guest's other threads run meanwhile and
+// update them with atomic instructions. Every change the sentry makes is a compare-and-
+// exchange that fails if the word moved since it was read; the caller reads it again. A
+// guest that keeps moving it wins nothing but EAGAIN after this many rounds.
+constexpr int kCasRounds = 1000;
+
+// Stores `desired` if the word still holds `seen`; false if it moved.
+Result<bool> replace_word(kernel::Task& t, uint64_t addr, uint32_t seen, uint32_t desired) {
+  const uint32_t found = TRY(t.mm().address_space().compare_exchange(addr, seen, desired));
+  return found == seen;
+}
+
 Duration to_duration(const timespec& ts) {
   return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
 }
@@ -64,29 +76,57 @@ Result<bool> wake_op(kernel::Task& t, uint64_t addr2, uint32_t encoded) {
   uint32_t oparg = (encoded >> 12) & 0xfff;
   const uint32_t cmparg = encoded & 0xfff;
   if ((op & FUTEX_OP_OPARG_SHIFT) != 0) oparg = 1U << (oparg & 31);
-  const uint32_t old = TRY(t.mm().read(mm::GuestPtr<uint32_t>(addr2)));
-  uint32_t next = 0;
-  switch (op & ~static_cast<uint32_t>(FUTEX_OP_OPARG_SHIFT)) {
-    case FUTEX_OP_SET: next = oparg; break;
-    case FUTEX_OP_ADD: next = old + oparg; break;
-    case FUTEX_OP_OR: next = old | oparg; break;
-    case FUTEX_OP_ANDN: next = old & ~oparg; break;
-    case FUTEX_OP_XOR: next = old ^ oparg; break;
-    default: return fail(ENOSYS);
+  uint32_t old = 0;
+  for (int round = 0;; ++round) {
+    if (round == kCasRounds) return fail(EAGAIN);
+    old = TRY(t.mm().read(mm::GuestPtr<uint32_t>(addr2)));
+    uint32_t next = 0;
+    switch (op & ~static_cast<uint32_t>(FUTEX_OP_OPARG_SHIFT)) {
+      case FUTEX_OP_SET:
+        next = oparg;
+        break;
+      case FUTEX_OP_ADD:
+        next = old + oparg;
+        break;
+      case FUTEX_OP_OR:
+        next = old | oparg;
+        break;
+      case FUTEX_OP_ANDN:
+        next = old & ~oparg;
+        break;
+      case FUTEX_OP_XOR:
+        next = old ^ oparg;
+        break;
+      default:
+        return fail(ENOSYS);
+    }
+    if (TRY(replace_word(t, addr2, old, next))) break;
   }
   const auto signed_old = static_cast<int32_t>(old);
   const auto signed_arg = static_cast<int32_t>(cmparg);
   bool result = false;
   switch (cmp) {
-    case FUTEX_OP_CMP_EQ: result = signed_old == signed_arg; break;
-    case FUTEX_OP_CMP_NE: result = signed_old != signed_arg; break;
-    case FUTEX_OP_CMP_LT: result = signed_old < signed_arg; break;
-    case FUTEX_OP_CMP_LE: result = signed_old <= signed_arg; break;
-    case FUTEX_OP_CMP_GT: result = signed_old > signed_arg; break;
-    case FUTEX_OP_CMP_GE: result = signed_old >= signed_arg; break;
-    default: return fail(ENOSYS);
+    case FUTEX_OP_CMP_EQ:
+      result = signed_old == signed_arg;
+      break;
+    case FUTEX_OP_CMP_NE:
+      result = signed_old != signed_arg;
+      break;
+    case FUTEX_OP_CMP_LT:
+      result = signed_old < signed_arg;
+      break;
+    case FUTEX_OP_CMP_LE:
+      result = signed_old <= signed_arg;
+      break;
+    case FUTEX_OP_CMP_GT:
+      result = signed_old > signed_arg;
+      break;
+    case FUTEX_OP_CMP_GE:
+      result = signed_old >= signed_arg;
+      break;
+    default:
+      return fail(ENOSYS);
   }
-  TRY(t.mm().write(mm::GuestPtr<uint32_t>(addr2), next));
   return result;
 }
 
@@ -106,22 +146,27 @@ SysRet futex_lock_pi(kernel::Task& t, uint64_t addr, uint64_t timeout_addr, bool
   if (timeout_addr != 0 && !try_only) timeout = TRY(read_timeout(t, timeout_addr));
   kernel::FutexTable& table = t.kernel().futexes();
   const kernel::FutexKey key = TRY(table.key(t, addr, private_futex));
-  const uint32_t word = TRY(t.mm().read(mm::GuestPtr<uint32_t>(addr)));
   const auto tid = static_cast<uint32_t>(t.tid());
-  const uint32_t owner = word & FUTEX_TID_MASK;
-  kernel::Task* owner_task = owner != 0 ? t.kernel().find_task(static_cast<int>(owner)) : nullptr;
-  const bool owner_gone =
-      owner != 0 && (owner_task == nullptr || owner_task->state() == kernel::Task::State::kDead);
-  if (owner == 0 || (owner_gone && (word & FUTEX_OWNER_DIED) != 0)) {
-    const uint32_t taken =
-        tid | (word & FUTEX_OWNER_DIED) | (table.waiters(key) > 0 ? FUTEX_WAITERS : 0);
-    TRY(t.mm().write(mm::GuestPtr<uint32_t>(addr), taken));
-    return 0;
+  for (int round = 0;; ++round) {
+    if (round == kCasRounds) return fail(EAGAIN);
+    const uint32_t word = TRY(t.mm().read(mm::GuestPtr<uint32_t>(addr)));
+    const uint32_t owner = word & FUTEX_TID_MASK;
+    kernel::Task* owner_task = owner != 0 ? t.kernel().find_task(static_cast<int>(owner)) : nullptr;
+    const bool owner_gone =
+        owner != 0 && (owner_task == nullptr || owner_task->state() == kernel::Task::State::kDead);
+    if (owner == 0 || (owner_gone && (word & FUTEX_OWNER_DIED) != 0)) {
+      const uint32_t taken =
+          tid | (word & FUTEX_OWNER_DIED) | (table.waiters(key) > 0 ? FUTEX_WAITERS : 0);
+      if (TRY(replace_word(t, addr, word, taken))) return 0;
+      continue;
+    }
+    if (owner == tid) return fail(EDEADLK);
+    if (owner_gone) return fail(ESRCH);
+    if (try_only) return fail(EAGAIN);
+    if ((word & FUTEX_WAITERS) != 0 || TRY(replace_word(t, addr, word, word | FUTEX_WAITERS))) {
+      break;
+    }
   }
-  if (owner == tid) return fail(EDEADLK);
-  if (owner_gone) return fail(ESRCH);
-  if (try_only) return fail(EAGAIN);
-  TRY(t.mm().write(mm::GuestPtr<uint32_t>(addr), word | FUTEX_WAITERS));
   if (timeout) {
     kernel::Clock& clock = t.kernel().clock();
     const Duration now = realtime ? clock.realtime() : clock.monotonic();
@@ -138,17 +183,19 @@ SysRet futex_lock_pi(kernel::Task& t, uint64_t addr, uint64_t timeout_addr, bool
 SysRet futex_unlock_pi(kernel::Task& t, uint64_t addr, bool private_futex) {
   kernel::FutexTable& table = t.kernel().futexes();
   const kernel::FutexKey key = TRY(table.key(t, addr, private_futex));
-  const uint32_t word = TRY(t.mm().read(mm::GuestPtr<uint32_t>(addr)));
-  if ((word & FUTEX_TID_MASK) != static_cast<uint32_t>(t.tid())) return fail(EPERM);
   kernel::FutexWaiter* next = table.first_waiter(key);
-  if (next == nullptr) {
-    TRY(t.mm().write(mm::GuestPtr<uint32_t>(addr), 0U));
-    return 0;
-  }
   const size_t queued = table.waiters(key);
-  const uint32_t handed =
-      static_cast<uint32_t>(next->task().tid()) | (queued > 1 ? FUTEX_WAITERS : 0);
-  TRY(t.mm().write(mm::GuestPtr<uint32_t>(addr), handed));
+  // The lock goes to the first waiter, with FUTEX_WAITERS if more wait; or it is free.
+  const uint32_t handed = next == nullptr ? 0U
+                                          : static_cast<uint32_t>(next->task().tid()) |
+                                                (queued > 1 ? FUTEX_WAITERS : 0);
+  for (int round = 0;; ++round) {
+    if (round == kCasRounds) return fail(EAGAIN);
+    const uint32_t word = TRY(t.mm().read(mm::GuestPtr<uint32_t>(addr)));
+    if ((word & FUTEX_TID_MASK) != static_cast<uint32_t>(t.tid())) return fail(EPERM);
+    if (TRY(replace_word(t, addr, word, handed))) break;
+  }
+  if (next == nullptr) return 0;
   table.wake(key, 1, kBitsetAny);
   return 0;
 }

@@ -6,9 +6,8 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 
-#include <cstring>
-
 #include <algorithm>
+#include <cstring>
 #include <string>
 
 #include "sentry/platform/ptrace/ptrace_thread.h"
@@ -29,7 +28,9 @@ constexpr int kMaxStaleMessages = 8;
 
 }  // namespace
 
-void PtraceAddressSpace::attach(PtraceThread* thread) { threads_.push_back(thread); }
+void PtraceAddressSpace::attach(PtraceThread* thread) {
+  threads_.push_back(thread);
+}
 
 void PtraceAddressSpace::detach(PtraceThread* thread) {
   std::erase(threads_, thread);
@@ -46,10 +47,20 @@ bool PtraceAddressSpace::in_guest_range(uint64_t addr, uint64_t len) const {
 
 Result<uint64_t> PtraceAddressSpace::inject(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
                                             uint64_t a3, uint64_t a4, uint64_t a5) {
-  auto it = std::find_if(threads_.begin(), threads_.end(),
-                         [](PtraceThread* t) { return t->stopped(); });
+  auto it =
+      std::find_if(threads_.begin(), threads_.end(), [](PtraceThread* t) { return t->stopped(); });
   if (it == threads_.end()) return fail(EAGAIN);
   return (*it)->inject(nr, {a0, a1, a2, a3, a4, a5});
+}
+
+Result<uint32_t> PtraceAddressSpace::compare_exchange(uint64_t addr, uint32_t expected,
+                                                      uint32_t desired) {
+  if (addr % 4 != 0) return fail(EINVAL);
+  if (!in_guest_range(addr, 4)) return fail(EFAULT);
+  auto it =
+      std::find_if(threads_.begin(), threads_.end(), [](PtraceThread* t) { return t->stopped(); });
+  if (it == threads_.end()) return fail(EAGAIN);
+  return (*it)->compare_exchange(addr, expected, desired);
 }
 
 uint64_t PtraceAddressSpace::scratch_address(uint64_t offset) const {
@@ -106,8 +117,8 @@ Result<int> PtraceAddressSpace::transfer_fd(PtraceThread& via, int host_fd) {
   args.iov = iovec{reinterpret_cast<void*>(scratch + ScratchLayout::kPayload), sizeof(uint64_t)};
   for (int attempt = 0; attempt < kMaxStaleMessages; ++attempt) {
     TRY(write_scratch(0, std::as_bytes(std::span(&args, 1))));
-    TRY(via.inject(SYS_recvmsg, {kStubControlFd, scratch, MSG_DONTWAIT | MSG_CMSG_CLOEXEC, 0, 0,
-                                 0}));
+    TRY(via.inject(SYS_recvmsg,
+                   {kStubControlFd, scratch, MSG_DONTWAIT | MSG_CMSG_CLOEXEC, 0, 0, 0}));
     struct {
       uint64_t payload;
       char pad[ScratchLayout::kControl - ScratchLayout::kPayload - sizeof(uint64_t)];
@@ -128,8 +139,8 @@ Result<int> PtraceAddressSpace::transfer_fd(PtraceThread& via, int host_fd) {
   return fail(EIO);
 }
 
-Result<void> PtraceAddressSpace::map(uint64_t addr, uint64_t len, int prot, int flags,
-                                     int host_fd, uint64_t offset) {
+Result<void> PtraceAddressSpace::map(uint64_t addr, uint64_t len, int prot, int flags, int host_fd,
+                                     uint64_t offset) {
   if (!in_guest_range(addr, len)) return fail(ENOMEM);
   const int fixed = (flags & ~(MAP_FIXED_NOREPLACE)) | MAP_FIXED;
   if (host_fd < 0) {
@@ -138,14 +149,14 @@ Result<void> PtraceAddressSpace::map(uint64_t addr, uint64_t len, int prot, int 
     if (got != addr) return fail(ENOMEM);
     return {};
   }
-  auto it = std::find_if(threads_.begin(), threads_.end(),
-                         [](PtraceThread* t) { return t->stopped(); });
+  auto it =
+      std::find_if(threads_.begin(), threads_.end(), [](PtraceThread* t) { return t->stopped(); });
   if (it == threads_.end()) return fail(EAGAIN);
   PtraceThread& via = **it;
   const int stub_fd = TRY(transfer_fd(via, host_fd));
-  auto got = via.inject(SYS_mmap, {addr, len, static_cast<uint64_t>(prot),
-                                   static_cast<uint64_t>(fixed), static_cast<uint64_t>(stub_fd),
-                                   offset});
+  auto got =
+      via.inject(SYS_mmap, {addr, len, static_cast<uint64_t>(prot), static_cast<uint64_t>(fixed),
+                            static_cast<uint64_t>(stub_fd), offset});
   (void)via.inject(SYS_close, {static_cast<uint64_t>(stub_fd), 0, 0, 0, 0, 0});
   if (!got) return std::unexpected(got.error());
   if (*got != addr) return fail(ENOMEM);
@@ -170,11 +181,9 @@ Result<void> PtraceAddressSpace::remap(uint64_t old_addr, uint64_t old_len, uint
     return fail(EINVAL);
   }
   // Growing in place must not use MREMAP_FIXED: the host refuses overlapping ranges.
-  const uint64_t got =
-      old_addr == new_addr
-          ? TRY(inject(SYS_mremap, old_addr, old_len, new_len, 0))
-          : TRY(inject(SYS_mremap, old_addr, old_len, new_len, MREMAP_MAYMOVE | MREMAP_FIXED,
-                       new_addr));
+  const uint64_t got = old_addr == new_addr ? TRY(inject(SYS_mremap, old_addr, old_len, new_len, 0))
+                                            : TRY(inject(SYS_mremap, old_addr, old_len, new_len,
+                                                         MREMAP_MAYMOVE | MREMAP_FIXED, new_addr));
   if (got != new_addr) return fail(ENOMEM);
   return {};
 }

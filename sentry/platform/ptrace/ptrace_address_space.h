@@ -36,6 +36,7 @@ class PtraceAddressSpace final : public AddressSpace {
   Result<size_t> read(uint64_t addr, std::span<std::byte> dst) override;
   Result<size_t> write(uint64_t addr, std::span<const std::byte> src) override;
   Result<void> write_force(uint64_t addr, std::span<const std::byte> src) override;
+  Result<uint32_t> compare_exchange(uint64_t addr, uint32_t expected, uint32_t desired) override;
 
   // The stub's scratch page, outside the guest's range, for injected syscalls' arguments.
   Result<void> write_scratch(uint64_t offset, std::span<const std::byte> src);

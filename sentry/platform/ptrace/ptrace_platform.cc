@@ -85,6 +85,7 @@ Result<std::unique_ptr<PtracePlatform>> PtracePlatform::create() {
       CPU_SET(cpu, &p->original_cpus_);
   }
   p->syscall_site_ = stub_syscall_site(p->layout_);
+  p->cmpxchg_site_ = stub_cmpxchg_site(p->layout_);
   // Stops are collected with waitpid; SIGCHLD only wakes an epoll-based loop through this fd.
   sigset_t chld;
   sigemptyset(&chld);

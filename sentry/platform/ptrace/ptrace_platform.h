@@ -39,6 +39,7 @@ class PtracePlatform final : public Platform {
   // A stop of tid that arrived while waiting for something else, reported later by poll().
   void defer(const Event& event) { deferred_.push_back(event); }
   uint64_t syscall_site() const { return syscall_site_; }
+  uint64_t cmpxchg_site() const { return cmpxchg_site_; }
   void register_thread(PtraceThread* thread);
   void unregister_thread(PtraceThread* thread);
 
@@ -52,6 +53,7 @@ class PtracePlatform final : public Platform {
 
   Layout layout_{};
   uint64_t syscall_site_ = 0;
+  uint64_t cmpxchg_site_ = 0;
   UniqueFd sigchld_fd_;
   FdChannel channel_;
   UniqueFd stub_channel_end_;  // the stubs' end, handed to the zygote

@@ -5,7 +5,6 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
-
 #include <unistd.h>
 
 #include <cstddef>
@@ -92,7 +91,9 @@ Result<void> PtraceThread::resume() {
   return {};
 }
 
-void PtraceThread::interrupt() { ::ptrace(PTRACE_INTERRUPT, tid_, nullptr, nullptr); }
+void PtraceThread::interrupt() {
+  ::ptrace(PTRACE_INTERRUPT, tid_, nullptr, nullptr);
+}
 
 void PtraceThread::exit_thread() {
   if (!stopped_ || exiting_) return;
@@ -112,15 +113,17 @@ void PtraceThread::exit_thread() {
   }
 }
 
-void PtraceThread::kill_process() { ::kill(tid_, SIGKILL); }
+void PtraceThread::kill_process() {
+  ::kill(tid_, SIGKILL);
+}
 
 HostUsage PtraceThread::usage(bool whole_process) const {
   // /proc/PID/stat fields 14 and 15 are user and system time in clock ticks; for a task
   // directory they cover that thread only.
   HostUsage u;
-  const std::string dir = whole_process ? "/proc/" + std::to_string(tid_)
-                                        : "/proc/" + std::to_string(tid_) +
-                                              "/task/" + std::to_string(tid_);
+  const std::string dir = whole_process
+                              ? "/proc/" + std::to_string(tid_)
+                              : "/proc/" + std::to_string(tid_) + "/task/" + std::to_string(tid_);
   if (FILE* f = std::fopen((dir + "/stat").c_str(), "re")) {
     char buf[1024] = {};
     const size_t n = std::fread(buf, 1, sizeof(buf) - 1, f);
@@ -186,6 +189,36 @@ unsigned PtraceThread::last_cpu() const {
   return cpu;
 }
 
+Result<Regs> PtraceThread::run_stub(const Regs& call, pid_t* new_tid) {
+  if (::ptrace(PTRACE_SETREGS, tid_, nullptr, &call) != 0) return fail(errno);
+  regs_dirty_ = true;
+  regs_.orig_rax = ~0ULL;  // never let the host restart the guest's (emulated) syscall
+  if (::ptrace(PTRACE_CONT, tid_, nullptr, nullptr) != 0) return fail(errno);
+  for (;;) {
+    const int status = TRY(platform_.wait_for(tid_));
+    if (!WIFSTOPPED(status)) {
+      stopped_ = false;
+      return fail(ESRCH);
+    }
+    const int event = status >> 16;
+    if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_CLONE) {
+      unsigned long msg = 0;
+      ::ptrace(PTRACE_GETEVENTMSG, tid_, nullptr, &msg);
+      if (new_tid != nullptr) *new_tid = static_cast<pid_t>(msg);
+    } else if (event == 0 && WSTOPSIG(status) == SIGTRAP) {
+      break;  // the stub's int3
+    } else if (event == 0 && (WSTOPSIG(status) == SIGSEGV || WSTOPSIG(status) == SIGBUS)) {
+      // A bad guest address: the signal is dropped (the next resume sends none).
+      return fail(EFAULT);
+    }
+    // Anything else (a stale PTRACE_INTERRUPT, a host stop signal) is passed over.
+    if (::ptrace(PTRACE_CONT, tid_, nullptr, nullptr) != 0) return fail(errno);
+  }
+  Regs after{};
+  if (::ptrace(PTRACE_GETREGS, tid_, nullptr, &after) != 0) return fail(errno);
+  return after;
+}
+
 Result<uint64_t> PtraceThread::inject(uint64_t nr, const std::array<uint64_t, 6>& args,
                                       pid_t* new_tid) {
   if (!stopped_) return fail(ESRCH);
@@ -202,34 +235,25 @@ Result<uint64_t> PtraceThread::inject(uint64_t nr, const std::array<uint64_t, 6>
   call.r10 = args[3];
   call.r8 = args[4];
   call.r9 = args[5];
-  if (::ptrace(PTRACE_SETREGS, tid_, nullptr, &call) != 0) return fail(errno);
-  regs_dirty_ = true;
-  regs_.orig_rax = ~0ULL;  // never let the host restart the guest's (emulated) syscall
-  if (::ptrace(PTRACE_CONT, tid_, nullptr, nullptr) != 0) return fail(errno);
-  for (;;) {
-    const int status = TRY(platform_.wait_for(tid_));
-    if (!WIFSTOPPED(status)) {
-      stopped_ = false;
-      return fail(ESRCH);
-    }
-    const int event = status >> 16;
-    if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK ||
-        event == PTRACE_EVENT_CLONE) {
-      unsigned long msg = 0;
-      ::ptrace(PTRACE_GETEVENTMSG, tid_, nullptr, &msg);
-      if (new_tid != nullptr) *new_tid = static_cast<pid_t>(msg);
-    } else if (event == 0 && WSTOPSIG(status) == SIGTRAP) {
-      break;  // the int3 after the syscall
-    }
-    // Anything else (a stale PTRACE_INTERRUPT, a host stop signal) is passed over.
-    if (::ptrace(PTRACE_CONT, tid_, nullptr, nullptr) != 0) return fail(errno);
-  }
-  Regs after{};
-  if (::ptrace(PTRACE_GETREGS, tid_, nullptr, &after) != 0) return fail(errno);
+  const Regs after = TRY(run_stub(call, new_tid));
   if (static_cast<int64_t>(after.rax) < 0 && static_cast<int64_t>(after.rax) > -4096) {
     return fail(static_cast<int>(-static_cast<int64_t>(after.rax)));
   }
   return after.rax;
+}
+
+Result<uint32_t> PtraceThread::compare_exchange(uint64_t addr, uint32_t expected,
+                                                uint32_t desired) {
+  if (!stopped_) return fail(ESRCH);
+  TRY(regs());
+  Regs call = regs_;
+  call.rip = platform_.cmpxchg_site();
+  call.orig_rax = ~0ULL;
+  call.rax = expected;
+  call.rdi = addr;
+  call.rsi = desired;
+  const Regs after = TRY(run_stub(call, nullptr));
+  return static_cast<uint32_t>(after.rax);
 }
 
 }  // namespace ms::platform::ptrace

@@ -44,8 +44,13 @@ class PtraceThread final : public Thread {
   // the thread was in. If the syscall creates a host task, its tid is stored in *new_tid.
   Result<uint64_t> inject(uint64_t nr, const std::array<uint64_t, 6>& args,
                           pid_t* new_tid = nullptr);
+  // Runs the stub's cmpxchg in this stopped thread: see AddressSpace::compare_exchange.
+  Result<uint32_t> compare_exchange(uint64_t addr, uint32_t expected, uint32_t desired);
 
  private:
+  // Runs stub code with `call` until its int3 and returns the registers there; the guest's
+  // registers are restored when the thread resumes. A fault in the stub code is EFAULT.
+  Result<Regs> run_stub(const Regs& call, pid_t* new_tid);
   // Writes back changed registers before the thread runs again.
   Result<void> flush_regs();
 

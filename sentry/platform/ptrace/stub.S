@@ -4,6 +4,7 @@
 
     .section .rodata
     .globl ms_stub_begin, ms_stub_end, ms_stub_entry, ms_stub_syscall_site
+    .globl ms_stub_cmpxchg_site
     .balign 16
 ms_stub_begin:
 
@@ -29,6 +30,14 @@ ms_stub_syscall_site:
     syscall
 2:  int3
     jmp 2b
+
+// Compare-and-exchange of a guest word, atomic against the guest's other threads (futex
+// words): rdi = address, eax = expected, esi = desired; eax ends as the value found. A bad
+// address faults here, and the sentry reports EFAULT.
+ms_stub_cmpxchg_site:
+    lock cmpxchg %esi, (%rdi)
+3:  int3
+    jmp 3b
 
 ms_stub_end:
     .section .note.GNU-stack,"",@progbits

@@ -49,6 +49,12 @@ uint64_t stub_syscall_site(const Layout& layout) {
   return layout.stub_begin + stub_offset(ms_stub_syscall_site);
 }
 
-uint64_t stub_scratch(const Layout& layout) { return layout.stub_begin + kPage; }
+uint64_t stub_cmpxchg_site(const Layout& layout) {
+  return layout.stub_begin + stub_offset(ms_stub_cmpxchg_site);
+}
+
+uint64_t stub_scratch(const Layout& layout) {
+  return layout.stub_begin + kPage;
+}
 
 }  // namespace ms::platform::ptrace

@@ -11,6 +11,7 @@ extern const char ms_stub_begin[];
 extern const char ms_stub_end[];
 extern const char ms_stub_entry[];
 extern const char ms_stub_syscall_site[];
+extern const char ms_stub_cmpxchg_site[];
 }
 
 namespace ms::platform::ptrace {
@@ -28,6 +29,7 @@ Result<Layout> install_stub();
 // Addresses inside the installed stub page.
 uint64_t stub_entry_address(const Layout& layout);
 uint64_t stub_syscall_site(const Layout& layout);
+uint64_t stub_cmpxchg_site(const Layout& layout);
 uint64_t stub_scratch(const Layout& layout);
 
 // The fd, in every stub process, of the socket that carries host fds from the sentry.

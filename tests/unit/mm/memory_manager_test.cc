@@ -124,6 +124,14 @@ class FakeAddressSpace : public platform::AddressSpace {
     TRY(write(addr, src));
     return {};
   }
+  Result<uint32_t> compare_exchange(uint64_t addr, uint32_t expected, uint32_t desired) override {
+    uint32_t found = 0;
+    if (TRY(read(addr, std::as_writable_bytes(std::span(&found, 1)))) != sizeof(found)) {
+      return fail(EFAULT);
+    }
+    if (found == expected) TRY(write(addr, std::as_bytes(std::span(&desired, 1))));
+    return found;
+  }
 
  private:
   Result<void> record(Call c) {
