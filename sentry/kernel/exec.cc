@@ -38,14 +38,14 @@ std::unexpected<ExecError> exec_error(int err, std::string reason = {}) {
 // The program (or its interpreter), found and opened through the guest's VFS as execve
 // does: search permission on the way, a regular file with execute permission on a mount
 // that allows it, then mapped read-only into the sentry for the loader.
-std::expected<OpenedFile, ExecError> open_executable(Kernel& kernel, const fs::Caller& c,
-                                                     const std::string& path) {
-  fs::Vfs& vfs = kernel.vfs();
-  auto found = vfs.resolve(c, c.fs.cwd, path, fs::kFollow);
-  if (!found) return exec_error(errno_value(found.error()));
-  if (found->inode().is_dir()) return exec_error(EACCES, "is a directory");
-  if (!found->inode().is_reg()) return exec_error(EACCES, "not a regular file");
-  auto file = vfs.open_path(c, *found, fs::OpenHow{.flags = O_RDONLY | fs::kLargeFile, .exec = true});
+std::expected<OpenedFile, ExecError> open_found(Kernel& kernel, const fs::Caller& c,
+                                                const fs::Path& found) {
+  // Only execveat's AT_SYMLINK_NOFOLLOW leaves a symlink here.
+  if (found.inode().is_symlink()) return exec_error(ELOOP, "a symbolic link");
+  if (found.inode().is_dir()) return exec_error(EACCES, "is a directory");
+  if (!found.inode().is_reg()) return exec_error(EACCES, "not a regular file");
+  auto file = kernel.vfs().open_path(c, found,
+                                     fs::OpenHow{.flags = O_RDONLY | fs::kLargeFile, .exec = true});
   if (!file) return exec_error(errno_value(file.error()));
   auto st = (*file)->stat();
   if (!st) return exec_error(errno_value(st.error()));
@@ -56,6 +56,13 @@ std::expected<OpenedFile, ExecError> open_executable(Kernel& kernel, const fs::C
   if (p == MAP_FAILED) return exec_error(errno);
   return OpenedFile{HostMapping(p, st->size),
                     fs::Vfs::path_string((*file)->path(), c.fs.root, /*deleted_suffix=*/false)};
+}
+
+std::expected<OpenedFile, ExecError> open_executable(Kernel& kernel, const fs::Caller& c,
+                                                     const std::string& path) {
+  auto found = kernel.vfs().resolve(c, c.fs.cwd, path, fs::kFollow);
+  if (!found) return exec_error(errno_value(found.error()));
+  return open_found(kernel, c, *found);
 }
 
 // Maps the plan's pages and fills them from the file. Pages are mapped with their final
@@ -120,13 +127,17 @@ std::optional<std::expected<ScriptLine, ExecError>> parse_script_line(
   if (!head.starts_with("#!")) return std::nullopt;
   std::string_view line = head.substr(2, head.find('\n') - 2);
   auto blank = [](char c) { return c == ' ' || c == '\t'; };
-  while (!line.empty() && blank(line.front())) line.remove_prefix(1);
-  while (!line.empty() && (blank(line.back()) || line.back() == '\0')) line.remove_suffix(1);
+  while (!line.empty() && blank(line.front()))
+    line.remove_prefix(1);
+  while (!line.empty() && (blank(line.back()) || line.back() == '\0'))
+    line.remove_suffix(1);
   const size_t end = std::min(line.find_first_of(" \t"), line.size());
   ScriptLine out{std::string(line.substr(0, end)), std::nullopt};
-  if (out.interpreter.empty()) return std::unexpected(ExecError{ENOEXEC, "no interpreter after #!"});
+  if (out.interpreter.empty())
+    return std::unexpected(ExecError{ENOEXEC, "no interpreter after #!"});
   std::string_view rest = line.substr(end);
-  while (!rest.empty() && blank(rest.front())) rest.remove_prefix(1);
+  while (!rest.empty() && blank(rest.front()))
+    rest.remove_prefix(1);
   if (!rest.empty()) out.argument = std::string(rest);
   return out;
 }
@@ -140,7 +151,8 @@ std::expected<NewImage, ExecError> load_image(Kernel& kernel, const ExecRequest&
   std::string path = request.path;
   std::expected<OpenedFile, ExecError> file = std::unexpected(ExecError{});
   for (int depth = 0;; ++depth) {
-    file = open_executable(kernel, caller, path);
+    file = depth == 0 && request.found ? open_found(kernel, caller, *request.found)
+                                       : open_executable(kernel, caller, path);
     if (!file) {
       ExecError e = file.error();
       e.program_missing = depth == 0 && e.err == ENOENT;
@@ -150,6 +162,10 @@ std::expected<NewImage, ExecError> load_image(Kernel& kernel, const ExecRequest&
     auto script = parse_script_line(file->map.bytes());
     if (!script) break;
     if (!*script) return std::unexpected(script->error());
+    if (depth == 0 && request.path_inaccessible) {
+      return std::unexpected(
+          ExecError{ENOENT, "a script run from a close-on-exec descriptor cannot be reopened"});
+    }
     if (depth == kMaxInterpreterDepth) {
       return std::unexpected(ExecError{ELOOP, "too many levels of #! interpreters"});
     }

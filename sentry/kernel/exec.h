@@ -4,10 +4,12 @@
 
 #include <expected>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "fs/fs_context.h"
+#include "fs/path.h"
 #include "sentry/kernel/credentials.h"
 #include "sentry/mm/memory_manager.h"
 #include "sentry/platform/platform.h"
@@ -17,7 +19,12 @@ namespace ms::kernel {
 class Kernel;
 
 struct ExecRequest {
-  std::string path;  // what to open, in fs's root and cwd
+  std::string path;  // what to open, in fs's root and cwd; AT_EXECFN
+  // execveat(2) with a dirfd: the program already found; `path` is then only its name
+  // ("/dev/fd/N/NAME"). path_inaccessible: that name will not exist in the new image (the
+  // fd is close-on-exec), so a script cannot be run (ENOENT), as in Linux.
+  std::optional<fs::Path> found;
+  bool path_inaccessible = false;
   const fs::FsContext* fs = nullptr;
   int pid = 0;  // the process that execs (for /proc/self in the path)
   std::vector<std::string> argv;

@@ -14,14 +14,14 @@
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/thread_group.h"
 #include "sentry/syscalls/handlers.h"
+#include "sentry/syscalls/path_args.h"
 #include "sentry/syscalls/string_arrays.h"
 
 namespace ms::sys {
 namespace {
 
-constexpr uint64_t kNamespaceFlags = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS |
-                                     CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID |
-                                     CLONE_NEWNET | CLONE_NEWTIME;
+constexpr uint64_t kNamespaceFlags = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC |
+                                     CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWTIME;
 
 // Linux's checks of copy_process(), in its order.
 Result<void> check_clone_flags(kernel::Task& t, uint64_t flags) {
@@ -69,9 +69,9 @@ Result<int> exit_signal_of(uint64_t sig) {
   return static_cast<int>(sig);
 }
 
-SysRet do_execve(kernel::Task& t, uint64_t path_addr, uint64_t argv_addr, uint64_t envp_addr) {
-  kernel::ExecRequest request;
-  request.path = TRY(t.mm().copy_in_string(path_addr, PATH_MAX - 1));
+// execve(2), and execveat(2) once it has found the program (request.found).
+SysRet do_execve(kernel::Task& t, kernel::ExecRequest request, uint64_t argv_addr,
+                 uint64_t envp_addr) {
   request.fs = &t.fs();
   request.pid = t.pid();
   const rlimit& stack = t.thread_group().rlimits()[RLIMIT_STACK];
@@ -82,8 +82,6 @@ SysRet do_execve(kernel::Task& t, uint64_t path_addr, uint64_t argv_addr, uint64
   request.argv = TRY(copy_in_string_array(t.mm(), argv_addr, budget));
   request.envp = TRY(copy_in_string_array(t.mm(), envp_addr, budget));
   if (request.path.empty()) return fail(ENOENT);
-  request.fs = &t.fs();
-  request.pid = t.pid();
   auto image = kernel::load_image(t.kernel(), request, t.thread_group().creds());
   if (!image) return fail(image.error().err);
   t.kernel().install_image(t, std::move(*image), request);
@@ -141,21 +139,36 @@ SysRet sys_vfork(kernel::Task& t, const SyscallArgs& /*a*/) {
 }
 
 SysRet sys_execve(kernel::Task& t, const SyscallArgs& a) {
-  return do_execve(t, a[0], a[1], a[2]);
+  kernel::ExecRequest request;
+  request.path = TRY(t.mm().copy_in_string(a[0], PATH_MAX - 1));
+  return do_execve(t, std::move(request), a[1], a[2]);
 }
 
 SysRet sys_execveat(kernel::Task& t, const SyscallArgs& a) {
   const int dirfd = static_cast<int>(a[0]);
   const uint64_t flags = a[4];
+  // Linux copies the name (an empty one needs AT_EMPTY_PATH) before it checks the flags.
+  const std::string path = TRY(path_arg(t, a[1]));
+  if (path.empty() && (flags & AT_EMPTY_PATH) == 0) return fail(ENOENT);
   if ((flags & ~static_cast<uint64_t>(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) != 0) {
     return fail(EINVAL);
   }
-  // Paths relative to a directory fd need the VFS: only AT_FDCWD until then.
-  if (dirfd != AT_FDCWD) {
-    TRY(t.file(dirfd));
-    return fail(ENOSYS);
+  if ((dirfd == AT_FDCWD && !path.empty()) || path.starts_with('/')) {
+    kernel::ExecRequest request;
+    request.path = path;
+    if ((flags & AT_SYMLINK_NOFOLLOW) != 0) {
+      request.found = TRY(path_at(t, dirfd, path, static_cast<int>(flags)));
+    }
+    return do_execve(t, std::move(request), a[2], a[3]);
   }
-  return do_execve(t, a[1], a[2], a[3]);
+  // Relative to dirfd, or dirfd itself (fexecve): the program is found now, and its name in
+  // the new image (AT_EXECFN, a script's argument) is /dev/fd/N[/PATH], as Linux names it.
+  kernel::ExecRequest request;
+  request.found = TRY(path_at(t, dirfd, path, static_cast<int>(flags)));
+  request.path = "/dev/fd/" + std::to_string(dirfd);
+  if (!path.empty()) request.path += "/" + path;
+  request.path_inaccessible = t.fds().cloexec(dirfd);
+  return do_execve(t, std::move(request), a[2], a[3]);
 }
 
 SysRet sys_exit(kernel::Task& t, const SyscallArgs& a) {
@@ -168,9 +181,13 @@ SysRet sys_exit_group(kernel::Task& t, const SyscallArgs& a) {
   return 0;
 }
 
-SysRet sys_getpid(kernel::Task& t, const SyscallArgs& /*a*/) { return t.pid(); }
+SysRet sys_getpid(kernel::Task& t, const SyscallArgs& /*a*/) {
+  return t.pid();
+}
 
-SysRet sys_gettid(kernel::Task& t, const SyscallArgs& /*a*/) { return t.tid(); }
+SysRet sys_gettid(kernel::Task& t, const SyscallArgs& /*a*/) {
+  return t.tid();
+}
 
 SysRet sys_getppid(kernel::Task& t, const SyscallArgs& /*a*/) {
   const kernel::ThreadGroup* parent = t.thread_group().parent();
