@@ -18,42 +18,45 @@ uint64_t total_length(std::span<const GuestRange> ranges) {
   return std::min(total, kMaxRwCount);
 }
 
-uint64_t gather(kernel::Task& t, std::span<const GuestRange> ranges, uint64_t from,
-                std::span<std::byte> dst) {
+namespace {
+
+// Moves bytes between buf and the guest ranges, seen as one sequence from offset `from`:
+// copy(addr, piece) moves one piece and says how much of it moved; a short move ends it.
+template <class Byte, class Copy>
+uint64_t walk_ranges(std::span<const GuestRange> ranges, uint64_t from, std::span<Byte> buf,
+                     Copy copy) {
   uint64_t done = 0;
   for (const GuestRange& r : ranges) {
-    if (done == dst.size()) break;
+    if (done == buf.size()) break;
     if (from >= r.len) {  // before `from`, or an empty iovec (musl's unbuffered stdio)
       from -= r.len;
       continue;
     }
-    const uint64_t n = std::min<uint64_t>(r.len - from, dst.size() - done);
-    auto c = t.mm().copy_in_partial(r.addr + from, dst.subspan(done, n));
-    const uint64_t got = c ? *c : 0;
-    done += got;
-    if (got < n) break;
+    const uint64_t n = std::min<uint64_t>(r.len - from, buf.size() - done);
+    const uint64_t moved = copy(r.addr + from, buf.subspan(done, n));
+    done += moved;
+    if (moved < n) break;
     from = 0;
   }
   return done;
 }
 
+}  // namespace
+
+uint64_t gather(kernel::Task& t, std::span<const GuestRange> ranges, uint64_t from,
+                std::span<std::byte> dst) {
+  return walk_ranges(ranges, from, dst, [&](uint64_t addr, std::span<std::byte> piece) {
+    auto c = t.mm().copy_in_partial(addr, piece);
+    return c ? *c : 0;
+  });
+}
+
 uint64_t scatter(kernel::Task& t, std::span<const GuestRange> ranges, uint64_t from,
                  std::span<const std::byte> src) {
-  uint64_t done = 0;
-  for (const GuestRange& r : ranges) {
-    if (done == src.size()) break;
-    if (from >= r.len) {
-      from -= r.len;
-      continue;
-    }
-    const uint64_t n = std::min<uint64_t>(r.len - from, src.size() - done);
-    auto c = t.mm().copy_out_partial(r.addr + from, src.subspan(done, n));
-    const uint64_t got = c ? *c : 0;
-    done += got;
-    if (got < n) break;
-    from = 0;
-  }
-  return done;
+  return walk_ranges(ranges, from, src, [&](uint64_t addr, std::span<const std::byte> piece) {
+    auto c = t.mm().copy_out_partial(addr, piece);
+    return c ? *c : 0;
+  });
 }
 
 void raise_sigpipe(kernel::Task& t) {
