@@ -23,8 +23,9 @@ int main(void) {
   SHOW("setitimer virtual", setitimer(ITIMER_VIRTUAL, &v, NULL));
   struct itimerval cur;
   SHOW("getitimer virtual", getitimer(ITIMER_VIRTUAL, &cur));
+  // Linux may report a CPU-time timer rounded up by a scheduler tick (34000 for 30000).
   printf("virtual armed: %d\n", cur.it_value.tv_sec == 0 && cur.it_value.tv_usec > 0 &&
-                                    cur.it_value.tv_usec <= 30000);
+                                    cur.it_value.tv_usec <= 40000);
   spin_until(SIGVTALRM);
   printf("SIGVTALRM after CPU time: %d\n", fired[SIGVTALRM]);
   getitimer(ITIMER_VIRTUAL, &cur);
