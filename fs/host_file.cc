@@ -80,33 +80,36 @@ std::shared_ptr<HostFile> HostFile::from_stdio(int fd, kernel::HostPoller& polle
                                                   : "host:[" + std::to_string(fd) + "]";
   const bool pollable = host_pollable(own.get());
   return std::shared_ptr<HostFile>(new HostFile(std::move(own),
-                                                flags & (O_ACCMODE | O_APPEND | kLargeFile),
-                                                poller, name, socket, tty, pollable));
+                                                flags & (O_ACCMODE | O_APPEND | kLargeFile), poller,
+                                                name, socket, tty, pollable));
 }
 
 HostFile::HostFile(UniqueFd fd, int flags, kernel::HostPoller& poller, std::string name,
                    bool socket, bool tty, bool pollable)
     : FileDescription(flags),
       fd_(std::move(fd)),
-      poller_(poller),
       queue_(&HostFile::on_wait, this),
+      watch_(poller, fd_.get(), queue_),
       name_(std::move(name)),
       socket_(socket),
       tty_(tty),
       pollable_(pollable) {}
 
-HostFile::~HostFile() { poller_.disarm(fd_.get()); }
+HostFile::~HostFile() = default;
 
 Result<size_t> HostFile::read(std::span<std::byte> dst) {
-  if (socket_) return transferred(::recv(fd_.get(), dst.data(), dst.size(), MSG_DONTWAIT));
-  return transferred(::read(fd_.get(), dst.data(), dst.size()));
+  auto n = socket_ ? transferred(::recv(fd_.get(), dst.data(), dst.size(), MSG_DONTWAIT))
+                   : transferred(::read(fd_.get(), dst.data(), dst.size()));
+  if (!n && n.error() == Errno{EAGAIN}) watch_.rearm_if_waited(EPOLLIN | EPOLLRDHUP);
+  return n;
 }
 
 Result<size_t> HostFile::write(std::span<const std::byte> src) {
-  if (socket_) {
-    return transferred(::send(fd_.get(), src.data(), src.size(), MSG_DONTWAIT | MSG_NOSIGNAL));
-  }
-  return transferred(::write(fd_.get(), src.data(), src.size()));
+  auto n = socket_
+               ? transferred(::send(fd_.get(), src.data(), src.size(), MSG_DONTWAIT | MSG_NOSIGNAL))
+               : transferred(::write(fd_.get(), src.data(), src.size()));
+  if (!n && n.error() == Errno{EAGAIN}) watch_.rearm_if_waited(EPOLLOUT);
+  return n;
 }
 
 Result<size_t> HostFile::pread(std::span<std::byte> dst, uint64_t offset) {
@@ -143,41 +146,39 @@ Result<Stat> HostFile::stat() {
 
 Result<uint64_t> HostFile::ioctl(uint32_t request, uint64_t arg, mm::GuestMemory& mem) {
   switch (request) {
-    case TCGETS: return ioctl_out<KernelTermios>(fd_.get(), request, arg, mem);
+    case TCGETS:
+      return ioctl_out<KernelTermios>(fd_.get(), request, arg, mem);
     case TCSETS:
     case TCSETSW:
-    case TCSETSF: return ioctl_in<KernelTermios>(fd_.get(), request, arg, mem);
-    case TIOCGWINSZ: return ioctl_out<winsize>(fd_.get(), request, arg, mem);
-    case TIOCSWINSZ: return ioctl_in<winsize>(fd_.get(), request, arg, mem);
-    case FIONREAD: return ioctl_out<int>(fd_.get(), request, arg, mem);
-    default: return fail(ENOTTY);
+    case TCSETSF:
+      return ioctl_in<KernelTermios>(fd_.get(), request, arg, mem);
+    case TIOCGWINSZ:
+      return ioctl_out<winsize>(fd_.get(), request, arg, mem);
+    case TIOCSWINSZ:
+      return ioctl_in<winsize>(fd_.get(), request, arg, mem);
+    case FIONREAD:
+      return ioctl_out<int>(fd_.get(), request, arg, mem);
+    default:
+      return fail(ENOTTY);
   }
 }
 
 uint32_t HostFile::readiness() {
   // Every bit the host may report (a pipe says POLLIN | POLLRDNORM), so that the guest sees
   // what a native poll would.
-  constexpr short kAll = POLLIN | POLLPRI | POLLOUT | POLLRDNORM | POLLRDBAND | POLLWRNORM |
-                         POLLWRBAND | POLLRDHUP;
+  constexpr short kAll =
+      POLLIN | POLLPRI | POLLOUT | POLLRDNORM | POLLRDBAND | POLLWRNORM | POLLWRBAND | POLLRDHUP;
   pollfd p{fd_.get(), kAll, 0};
   if (::poll(&p, 1, 0) < 0) return POLLERR;
   return static_cast<uint32_t>(p.revents);
 }
 
-kernel::WaitQueue* HostFile::wait_queue() { return &queue_; }
+kernel::WaitQueue* HostFile::wait_queue() {
+  return &queue_;
+}
 
 void HostFile::on_wait(void* self, uint32_t events) {
-  auto* file = static_cast<HostFile*>(self);
-  // The host poller's registrations fire once: each new waiter arms it again. Poll bits and
-  // epoll bits have the same values.
-  // The normal and band variants of reading and writing are what IN and OUT wait for.
-  if ((events & (POLLRDNORM | POLLRDBAND)) != 0) events |= EPOLLIN;
-  if ((events & (POLLWRNORM | POLLWRBAND)) != 0) events |= EPOLLOUT;
-  file->armed_events_ |= events & (EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDHUP);
-  file->poller_.arm(file->fd_.get(), file->armed_events_, [file](uint32_t ready) {
-    file->armed_events_ = 0;
-    file->queue_.notify(ready);
-  });
+  static_cast<HostFile*>(self)->watch_.want(events);
 }
 
 }  // namespace ms::fs

@@ -9,6 +9,7 @@
 
 #include "base/unique_fd.h"
 #include "fs/file_description.h"
+#include "sentry/kernel/host_fd_watch.h"
 #include "sentry/kernel/host_poller.h"
 
 namespace ms::fs {
@@ -37,13 +38,12 @@ class HostFile final : public FileDescription {
   HostFile(UniqueFd fd, int flags, kernel::HostPoller& poller, std::string name, bool socket,
            bool tty, bool pollable);
 
-  // Arms the host poller for what a new waiter waits for.
+  // A new waiter: the host poller watches for what it waits for.
   static void on_wait(void* self, uint32_t events);
 
   UniqueFd fd_;
-  kernel::HostPoller& poller_;
   kernel::WaitQueue queue_;
-  uint32_t armed_events_ = 0;  // what the host poller watches for, until it fires
+  kernel::HostFdWatch watch_;
   std::string name_;
   bool socket_;
   bool tty_;

@@ -130,30 +130,15 @@ HostSocket::HostSocket(UniqueFd fd, kernel::HostPoller& poller, int family, int 
     : Socket(family, type, protocol, flags),
       fd_(std::move(fd)),
       poller_(poller),
-      queue_(&HostSocket::on_wait, this) {}
+      queue_(&HostSocket::on_wait, this),
+      watch_(poller, fd_.get(), queue_) {}
 
 HostSocket::~HostSocket() {
   queue_.notify(~0U);
-  poller_.disarm(fd_.get());
 }
 
 void HostSocket::on_wait(void* self, uint32_t events) {
-  auto* s = static_cast<HostSocket*>(self);
-  if ((events & (POLLRDNORM | POLLRDBAND)) != 0) events |= EPOLLIN;
-  if ((events & (POLLWRNORM | POLLWRBAND)) != 0) events |= EPOLLOUT;
-  s->armed_events_ |= events & (EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDHUP);
-  s->arm_poller();
-}
-
-void HostSocket::arm_poller() {
-  poller_.arm(fd_.get(), armed_events_, [this](uint32_t ready) {
-    // The registration is spent. Interests that did not fire are still wanted (a reader's,
-    // when a writer's event fired): register them again, or their waiters would never wake.
-    armed_events_ &= ~ready;
-    if ((ready & (EPOLLERR | EPOLLHUP)) != 0) armed_events_ = 0;
-    if (armed_events_ != 0) arm_poller();
-    queue_.notify(ready);
-  });
+  static_cast<HostSocket*>(self)->watch_.want(events);
 }
 
 uint32_t HostSocket::readiness() {
@@ -199,16 +184,10 @@ Result<void> HostSocket::listen(int backlog, const SocketCaller& /*caller*/) {
   return {};
 }
 
-void HostSocket::rearm(uint32_t events) {
-  // The host poller fires once per arming, and an epoll waiter stays on the queue without
-  // arming it again: an operation that finds nothing (EAGAIN) arms it for the next event.
-  if (!queue_.empty()) on_wait(this, events);
-}
-
 Result<std::shared_ptr<Socket>> HostSocket::accept(int flags) {
   UniqueFd fd(::accept4(fd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
   if (!fd && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-    rearm(EPOLLIN);
+    watch_.rearm_if_waited(EPOLLIN);
     return fail(EAGAIN);
   }
   if (!fd) return fail(errno);
@@ -225,7 +204,7 @@ Result<void> HostSocket::connect(const SockAddr& addr, const SocketCaller& /*cal
   const int err = errno;
   if (err == EINPROGRESS) {
     connecting_ = true;
-    rearm(EPOLLOUT);
+    watch_.rearm_if_waited(EPOLLOUT);
   }
   return fail(err);
 }
@@ -234,7 +213,7 @@ Result<void> HostSocket::finish_connect() {
   if (!connecting_) return {};
   pollfd p{fd_.get(), POLLOUT, 0};
   if (::poll(&p, 1, 0) == 0) {
-    rearm(EPOLLOUT);
+    watch_.rearm_if_waited(EPOLLOUT);
     return fail(EINPROGRESS);
   }
   connecting_ = false;
@@ -258,7 +237,7 @@ Result<size_t> HostSocket::send(std::span<const std::byte> data, SendOptions& op
   const int flags = (opts.flags & kSendFlags) | MSG_DONTWAIT | MSG_NOSIGNAL;
   auto r = host_result(::sendmsg(fd_.get(), &m, flags));
   if (!r && r.error() == Errno{EWOULDBLOCK}) {
-    rearm(EPOLLOUT);
+    watch_.rearm_if_waited(EPOLLOUT);
     return fail(EAGAIN);
   }
   return r;
@@ -278,7 +257,7 @@ Result<RecvResult> HostSocket::recv(std::span<std::byte> dst, int flags) {
   if (type() != SOCK_STREAM) host_flags |= MSG_TRUNC;
   const ssize_t n = ::recvmsg(fd_.get(), &m, host_flags);
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-    rearm(EPOLLIN | EPOLLRDHUP);
+    watch_.rearm_if_waited(EPOLLIN | EPOLLRDHUP);
     return fail(EAGAIN);
   }
   if (n < 0) return fail(errno);

@@ -9,6 +9,7 @@
 
 #include "base/unique_fd.h"
 #include "net/socket.h"
+#include "sentry/kernel/host_fd_watch.h"
 #include "sentry/kernel/host_poller.h"
 
 namespace ms::net {
@@ -44,15 +45,12 @@ class HostSocket final : public Socket {
 
  private:
   static void on_wait(void* self, uint32_t events);
-  void rearm(uint32_t events);
-  // Registers armed_events_ with the host poller.
-  void arm_poller();
   Result<void> check_address(const SockAddr& addr) const;
 
   UniqueFd fd_;
   kernel::HostPoller& poller_;
   kernel::WaitQueue queue_;
-  uint32_t armed_events_ = 0;
+  kernel::HostFdWatch watch_;
   bool connecting_ = false;
   // SO_LINGER with a timeout would make the sentry's close() wait: it is kept here only.
   std::optional<linger> linger_;
