@@ -144,6 +144,11 @@ Result<Stat> HostFile::stat() {
               .ctime = ts(st.st_ctim)};
 }
 
+bool HostFile::tostop() const {
+  termios tio{};
+  return tty_ && ::tcgetattr(fd_.get(), &tio) == 0 && (tio.c_lflag & TOSTOP) != 0;
+}
+
 Result<uint64_t> HostFile::ioctl(uint32_t request, uint64_t arg, mm::GuestMemory& mem) {
   switch (request) {
     case TCGETS:

@@ -33,6 +33,8 @@ class HostFile final : public FileDescription {
   std::string describe() const override { return name_; }
 
   bool is_tty() const { return tty_; }
+  // The terminal's TOSTOP: background writers get SIGTTOU.
+  bool tostop() const;
 
  private:
   HostFile(UniqueFd fd, int flags, kernel::HostPoller& poller, std::string name, bool socket,

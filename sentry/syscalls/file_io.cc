@@ -5,10 +5,12 @@
 
 #include <algorithm>
 
+#include "fs/host_file.h"
 #include "sentry/kernel/kernel.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/thread_group.h"
 #include "sentry/syscalls/socket_io.h"
+#include "sentry/syscalls/tty_job_control.h"
 
 namespace ms::sys {
 uint64_t total_length(std::span<const GuestRange> ranges) {
@@ -69,6 +71,9 @@ SysRet read_to_guest(kernel::Task& t, fs::FileDescription& file, std::span<const
   if (auto* socket = dynamic_cast<net::Socket*>(&file); socket != nullptr && !offset) {
     return socket_read(t, *socket, dst, nowait);
   }
+  if (auto* host = dynamic_cast<fs::HostFile*>(&file); host != nullptr && host->is_tty()) {
+    TRY(tty_background_check(t, SIGTTIN));
+  }
   const uint64_t total = total_length(dst);
   uint64_t done = 0;
   while (done < total || total == 0) {
@@ -96,6 +101,9 @@ SysRet write_from_guest(kernel::Task& t, fs::FileDescription& file, std::span<co
                         std::optional<uint64_t> offset, bool nowait) {
   if (auto* socket = dynamic_cast<net::Socket*>(&file); socket != nullptr && !offset) {
     return socket_write(t, *socket, src, nowait);
+  }
+  if (auto* host = dynamic_cast<fs::HostFile*>(&file); host != nullptr && host->tostop()) {
+    TRY(tty_background_check(t, SIGTTOU));
   }
   const uint64_t total = total_length(src);
   uint64_t done = t.syscall_progress;

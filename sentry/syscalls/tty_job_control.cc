@@ -10,9 +10,41 @@ namespace ms::sys {
 namespace {
 
 // Only processes of the terminal's session have it as their controlling terminal.
-bool controls(kernel::Task& t) { return t.thread_group().sid() == t.kernel().tty_session(); }
+bool controls(kernel::Task& t) {
+  return t.thread_group().sid() == t.kernel().tty_session();
+}
+
+// No member has a parent in another process group of the same session (POSIX's orphaned
+// process group): a stop signal would leave it stopped for good.
+bool orphaned_group(kernel::Kernel& k, int pgid, int sid) {
+  for (kernel::ThreadGroup* g : k.processes()) {
+    if (g->pgid() != pgid || g->zombie()) continue;
+    const kernel::ThreadGroup* parent = g->parent();
+    if (parent != nullptr && parent->pgid() != pgid && parent->sid() == sid) return false;
+  }
+  return true;
+}
 
 }  // namespace
+
+Result<void> tty_background_check(kernel::Task& t, int sig) {
+  kernel::Kernel& k = t.kernel();
+  kernel::ThreadGroup& g = t.thread_group();
+  if (!controls(t) || k.foreground_pgid() == 0 || g.pgid() == k.foreground_pgid()) return {};
+  const bool ignored =
+      t.signal_handlers()[sig].handler == kernel::kSigIgn || t.signal_mask().has(sig);
+  if (ignored) {
+    if (sig == SIGTTIN) return fail(EIO);
+    return {};
+  }
+  if (orphaned_group(k, g.pgid(), g.sid())) return fail(EIO);
+  for (kernel::ThreadGroup* member : k.processes()) {
+    if (member->pgid() == g.pgid() && !member->zombie()) {
+      k.send_signal(*member, kernel::user_siginfo(sig, SI_KERNEL, 0, 0));
+    }
+  }
+  return fail(ERESTARTSYS);
+}
 
 std::optional<SysRet> tty_job_control(kernel::Task& t, uint32_t request, uint64_t arg) {
   kernel::Kernel& k = t.kernel();

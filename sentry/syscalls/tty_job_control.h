@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "base/result.h"
 #include "sentry/syscalls/syscall_table.h"
 
 namespace ms::kernel {
@@ -16,5 +17,12 @@ namespace ms::sys {
 
 // nullopt when `request` is not a job-control request.
 std::optional<SysRet> tty_job_control(kernel::Task& t, uint32_t request, uint64_t arg);
+
+// Linux's tty_check_change, before a read (SIGTTIN) or a TOSTOP write (SIGTTOU) of the
+// terminal: a process of its session outside the foreground process group stops its group
+// instead (the signal is sent, ERESTARTSYS: the call runs again after SIGCONT). With the
+// signal ignored or blocked a read is EIO and a write goes on; an orphaned group, which
+// nobody could continue, gets EIO.
+Result<void> tty_background_check(kernel::Task& t, int sig);
 
 }  // namespace ms::sys

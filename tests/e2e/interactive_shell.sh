@@ -1,6 +1,8 @@
 #!/bin/bash
 # An interactive busybox sh on a real terminal (tmux): a typed command runs, Ctrl-C stops a
-# foreground sleep and returns to the prompt, and `exit 3` ends minisentry with status 3.
+# foreground sleep and returns to the prompt, a background job that reads the terminal (or
+# writes it under `stty tostop`) is stopped by SIGTTIN (SIGTTOU) as natively, and `exit 3`
+# ends minisentry with status 3.
 . "$(dirname "$0")/lib.sh"
 command -v tmux >/dev/null || { fail "tmux is missing: run scripts/setup"; finish; }
 session=ms-interactive-$$
@@ -32,6 +34,17 @@ tmux send-keys -t "$session" 'echo after-interrupt' Enter
 wait_for 'after-interrupt' 5 && pass "Ctrl-C interrupts sleep" || fail "Ctrl-C: $(screen | tail -3)"
 [ $(($(date +%s) - start)) -lt 5 ] && ! screen | grep -qx slept-through &&
   pass "sleep did not run to the end" || fail "sleep was not interrupted"
+tmux send-keys -t "$session" 'cat &' Enter
+sleep 0.5
+tmux send-keys -t "$session" 'jobs' Enter
+wait_for 'Stopped (tty input)' 5 && pass "a background reader of the terminal stops (SIGTTIN)" ||
+  fail "SIGTTIN: $(screen | tail -3)"
+tmux send-keys -t "$session" 'stty tostop; echo bg-write &' Enter
+sleep 0.5
+tmux send-keys -t "$session" 'jobs; stty -tostop' Enter
+wait_for 'Stopped (tty output)' 5 && pass "a background writer stops under tostop (SIGTTOU)" ||
+  fail "SIGTTOU: $(screen | tail -3)"
+tmux send-keys -t "$session" 'kill -9 %1 %2' Enter
 tmux send-keys -t "$session" 'exit 3' Enter
 for _ in $(seq 100); do
   [ -s "$status_file" ] && break
