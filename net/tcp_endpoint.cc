@@ -75,6 +75,12 @@ Result<NetAddress> TcpEndpoint::peer_address() const {
   return NetAddress{ip, tuple_.remote.port};
 }
 
+std::optional<NetAddress> TcpEndpoint::remote_address() const {
+  if (!has_peer_) return std::nullopt;
+  const IpAddress ip = family_ == IpVersion::kV6 ? tuple_.remote.ip.mapped() : tuple_.remote.ip;
+  return NetAddress{ip, tuple_.remote.port};
+}
+
 size_t TcpEndpoint::unsent_bytes() const {
   const uint64_t sent = std::min<uint64_t>(pos_of(snd_max_), data_end_pos());
   return sent >= data_end_pos() ? 0 : data_end_pos() - std::max(sent, una64_);

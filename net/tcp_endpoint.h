@@ -149,6 +149,10 @@ class TcpEndpoint : public std::enable_shared_from_this<TcpEndpoint> {
   size_t unacked_bytes() const { return send_queue_.size(); }
   size_t unsent_bytes() const;
   size_t accept_queue_length() const { return accept_queue_.size(); }
+  // Bytes written and not yet acknowledged (/proc/net/tcp's tx_queue).
+  size_t send_queue_bytes() const { return send_queue_.size(); }
+  // The other end in any state that has one (SYN_SENT and TIME_WAIT too), for /proc.
+  std::optional<NetAddress> remote_address() const;
   int backlog() const { return backlog_; }
   bool read_shut() const { return shut_rd_; }
   bool write_shut() const { return shut_wr_; }

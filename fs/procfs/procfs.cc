@@ -357,15 +357,35 @@ class SysDir final : public ProcDir {
   }
 };
 
+// /proc/net: the sandbox's own sockets. (Linux makes /proc/net a link to self/net, each
+// process seeing its network namespace; the sandbox has one.)
+class NetDir final : public ProcDir {
+ public:
+  using ProcDir::ProcDir;
+
+ protected:
+  std::vector<ProcEntry> entries() const override {
+    return {{"tcp", DT_REG}, {"tcp6", DT_REG}, {"udp", DT_REG}, {"udp6", DT_REG}};
+  }
+  InodePtr make(const std::string& name) const override {
+    auto& sb = proc_sb(*this);
+    return std::make_shared<ProcFile>(sb_ptr(), child(name), 0444, 0,
+                                      [&sb, name](const Caller&) -> Result<std::string> {
+                                        return sb.provider().net_table(name);
+                                      });
+  }
+};
+
 class RootDir final : public ProcDir {
  public:
   using ProcDir::ProcDir;
 
  protected:
   std::vector<ProcEntry> entries() const override {
-    std::vector<ProcEntry> out = {{"cpuinfo", DT_REG}, {"filesystems", DT_REG}, {"loadavg", DT_REG},
-                                  {"meminfo", DT_REG}, {"mounts", DT_LNK},      {"self", DT_LNK},
-                                  {"sys", DT_DIR},     {"thread-self", DT_LNK}, {"uptime", DT_REG}};
+    std::vector<ProcEntry> out = {
+        {"cpuinfo", DT_REG},     {"filesystems", DT_REG}, {"loadavg", DT_REG}, {"meminfo", DT_REG},
+        {"mounts", DT_LNK},      {"net", DT_DIR},         {"self", DT_LNK},    {"sys", DT_DIR},
+        {"thread-self", DT_LNK}, {"uptime", DT_REG}};
     for (int pid : provider().processes())
       out.push_back({std::to_string(pid), DT_DIR});
     return out;
@@ -421,6 +441,7 @@ class RootDir final : public ProcDir {
       });
     }
     if (name == "sys") return std::make_shared<SysDir>(sb_ptr(), child(name), S_IFDIR | 0555, 0);
+    if (name == "net") return std::make_shared<NetDir>(sb_ptr(), child(name), S_IFDIR | 0555, 0);
     return std::make_shared<PidDir>(sb_ptr(), child(name), std::stoi(name), 0);
   }
 };

@@ -31,7 +31,7 @@ struct ProcessStatus {
   uint64_t vm_rss = 0;   // bytes resident
   uint64_t vm_data = 0;  // private writable, not stack
   uint64_t vm_stack = 0;
-  uint64_t vm_exe = 0;  // the executable's mappings
+  uint64_t vm_exe = 0;              // the executable's mappings
   uint64_t sig_pending = 0;         // this thread's
   uint64_t sig_shared_pending = 0;  // the process's
   uint64_t sig_blocked = 0;
@@ -83,6 +83,8 @@ class ProcessInfoProvider {
   virtual int runnable_tasks() const = 0;
   virtual int total_tasks() const = 0;
   virtual int last_pid() const = 0;
+  // The text of /proc/net/NAME (tcp, tcp6, udp, udp6).
+  virtual std::string net_table(const std::string& name) const = 0;
 };
 
 }  // namespace ms::fs

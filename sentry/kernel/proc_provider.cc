@@ -7,6 +7,8 @@
 #include <bit>
 #include <fstream>
 
+#include "net/network.h"
+#include "net/proc_net.h"
 #include "sentry/kernel/kernel.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/thread_group.h"
@@ -202,6 +204,12 @@ int ProcProvider::total_tasks() const {
 
 int ProcProvider::last_pid() const {
   return kernel_.last_pid();
+}
+
+std::string ProcProvider::net_table(const std::string& name) const {
+  const net::Stack& stack = kernel_.network().stack();
+  const net::IpVersion v = name.ends_with('6') ? net::IpVersion::kV6 : net::IpVersion::kV4;
+  return name.starts_with("tcp") ? net::proc_net_tcp(stack, v) : net::proc_net_udp(stack, v);
 }
 
 }  // namespace ms::kernel

@@ -26,6 +26,7 @@ class ProcProvider final : public fs::ProcessInfoProvider {
   int runnable_tasks() const override;
   int total_tasks() const override;
   int last_pid() const override;
+  std::string net_table(const std::string& name) const override;
 
  private:
   // The live task with this tid, or the leader of the process with this pid.
