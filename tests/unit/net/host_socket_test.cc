@@ -10,24 +10,13 @@
 #include <vector>
 
 #include "sentry/kernel/host_poller.h"
-#include "sentry/kernel/wait_queue.h"
+#include "tests/unit/kernel/host_poll_util.h"
 
 namespace ms::net {
 namespace {
 
-struct RecordingWaiter final : kernel::Waiter {
-  std::vector<uint32_t> events;
-  void notify(uint32_t e) override { events.push_back(e); }
-};
-
-// The event loop's part: one non-blocking epoll_wait, each event dispatched.
-void poll_once(kernel::HostPoller& poller) {
-  epoll_event events[8];
-  const int n = epoll_wait(poller.epoll_fd(), events, 8, 0);
-  ASSERT_GE(n, 0);
-  for (int i = 0; i < n; ++i)
-    poller.dispatch(events[i].data.fd, events[i].events);
-}
+using kernel::testing::poll_once;
+using kernel::testing::RecordingWaiter;
 
 TEST(HostSocket, AReaderStillWakesAfterAWritersEventFired) {
   int fds[2];
