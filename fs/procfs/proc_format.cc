@@ -138,8 +138,9 @@ std::string format_stat(const ProcessStatus& st) {
       "{} 0 0 0 17 0 0 0 0 0 0 {} {} {} {} {} {} {} 0\n",
       st.tid, st.comm, st.state, st.ppid, st.pgid, st.sid, kFlags, st.utime_ticks, st.stime_ticks,
       st.threads, st.start_ticks, st.vm_size, st.vm_rss / 4096, ~0ULL, st.start_code, st.end_code,
-      st.start_stack, st.sig_pending | st.sig_shared_pending, st.sig_blocked, st.sig_ignored, st.sig_caught, st.start_data,
-      st.end_data, st.start_brk, st.arg_start, st.arg_end, st.env_start, st.env_end);
+      st.start_stack, st.sig_pending | st.sig_shared_pending, st.sig_blocked, st.sig_ignored,
+      st.sig_caught, st.start_data, st.end_data, st.start_brk, st.arg_start, st.arg_end,
+      st.env_start, st.env_end);
 }
 
 std::string format_maps(const std::vector<MappingInfo>& maps) {

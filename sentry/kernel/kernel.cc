@@ -9,9 +9,9 @@
 #include <cstring>
 
 #include "base/log.h"
-#include "sentry/kernel/proc_provider.h"
 #include "net/network.h"
 #include "sentry/kernel/host_signals.h"
+#include "sentry/kernel/proc_provider.h"
 #include "sentry/trace/crash_report.h"
 #include "sentry/trace/tracer.h"
 
@@ -70,7 +70,9 @@ net::Network& Kernel::network() {
   return *network_;
 }
 
-void Kernel::set_network(std::unique_ptr<net::Network> network) { network_ = std::move(network); }
+void Kernel::set_network(std::unique_ptr<net::Network> network) {
+  network_ = std::move(network);
+}
 
 void Kernel::random_bytes(std::span<std::byte> out) {
   size_t done = 0;

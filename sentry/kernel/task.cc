@@ -19,9 +19,13 @@ Task::Task(Kernel& kernel, int tid, std::shared_ptr<ThreadGroup> group,
            std::unique_ptr<platform::Thread> thread)
     : kernel_(kernel), tid_(tid), group_(std::move(group)), thread_(std::move(thread)) {}
 
-Task::~Task() { drop_waits(); }
+Task::~Task() {
+  drop_waits();
+}
 
-int Task::pid() const { return group_->tgid(); }
+int Task::pid() const {
+  return group_->tgid();
+}
 
 Result<std::shared_ptr<fs::FileDescription>> Task::file(int fd) const {
   auto f = fds_->get(fd);
@@ -29,7 +33,9 @@ Result<std::shared_ptr<fs::FileDescription>> Task::file(int fd) const {
   return f;
 }
 
-void Task::set_thread(std::unique_ptr<platform::Thread> thread) { thread_ = std::move(thread); }
+void Task::set_thread(std::unique_ptr<platform::Thread> thread) {
+  thread_ = std::move(thread);
+}
 
 void Task::add_wait(WaitQueue& queue, uint32_t events) {
   if (waiters_used_ == waiters_.size()) waiters_.push_back(std::make_unique<QueueWaiter>(*this));
@@ -78,7 +84,8 @@ void Task::wake() {
 }
 
 void Task::drop_waits() {
-  for (size_t i = 0; i < waiters_used_; ++i) waiters_[i]->unlink();
+  for (size_t i = 0; i < waiters_used_; ++i)
+    waiters_[i]->unlink();
   waiters_used_ = 0;
   if (deadline_timer_) {
     kernel_.timers().cancel(*deadline_timer_);

@@ -2,14 +2,17 @@
 
 namespace ms::kernel {
 
-Waiter::~Waiter() { unlink(); }
+Waiter::~Waiter() {
+  unlink();
+}
 
 void Waiter::unlink() {
   if (queue_ != nullptr) queue_->remove(*this);
 }
 
 WaitQueue::~WaitQueue() {
-  while (head_ != nullptr) remove(*head_);
+  while (head_ != nullptr)
+    remove(*head_);
 }
 
 void WaitQueue::add(Waiter& waiter) {
@@ -81,7 +84,8 @@ size_t WaitQueue::wake_n(uint32_t events, size_t n) {
 
 size_t WaitQueue::size() const {
   size_t n = 0;
-  for (const Waiter* w = head_; w != nullptr; w = w->next_) ++n;
+  for (const Waiter* w = head_; w != nullptr; w = w->next_)
+    ++n;
   return n;
 }
 

@@ -13,7 +13,9 @@
 namespace ms::mm {
 
 inline constexpr uint64_t kPageSize = 4096;
-inline constexpr uint64_t page_down(uint64_t a) { return a & ~(kPageSize - 1); }
+inline constexpr uint64_t page_down(uint64_t a) {
+  return a & ~(kPageSize - 1);
+}
 // Saturates at the largest page-aligned value instead of wrapping.
 inline constexpr uint64_t page_up(uint64_t a) {
   return a > ~(kPageSize - 1) ? ~(kPageSize - 1) : (a + kPageSize - 1) & ~(kPageSize - 1);
@@ -21,7 +23,7 @@ inline constexpr uint64_t page_up(uint64_t a) {
 
 // Where things go, chosen at exec.
 struct AddressLayout {
-  uint64_t mmap_base = 0;   // top-down allocations start below this
+  uint64_t mmap_base = 0;         // top-down allocations start below this
   uint64_t mmap_floor = 0x10000;  // and never go below this (vm.mmap_min_addr)
   uint64_t stack_top = 0;
   uint64_t stack_bottom = 0;

@@ -92,8 +92,7 @@ SysRet sys_setitimer(kernel::Task& t, const SyscallArgs& a) {
   }
   const itimerval old = current(t.kernel(), t.thread_group());
   if (next) {
-    arm(t.kernel(), t.thread_group(), to_duration(next->it_value),
-        to_duration(next->it_interval));
+    arm(t.kernel(), t.thread_group(), to_duration(next->it_value), to_duration(next->it_interval));
   } else {
     arm(t.kernel(), t.thread_group(), Duration::zero(), Duration::zero());
   }

@@ -90,9 +90,9 @@ std::string disassemble(const uint8_t* code, size_t len, uint64_t pc, size_t max
 
 void report_crash(kernel::Task& t, const siginfo_t& info) {
   const char* abbrev = sigabbrev_np(info.si_signo);
-  std::string out = fmt::format("minisentry: pid {} ({}) killed by SIG{} ({})", t.pid(),
-                                t.thread_group().exe_path(), abbrev != nullptr ? abbrev : "?",
-                                code_name(info));
+  std::string out =
+      fmt::format("minisentry: pid {} ({}) killed by SIG{} ({})", t.pid(),
+                  t.thread_group().exe_path(), abbrev != nullptr ? abbrev : "?", code_name(info));
   if (info.si_signo == SIGSEGV || info.si_signo == SIGBUS || info.si_signo == SIGILL ||
       info.si_signo == SIGFPE) {
     out += fmt::format(" at address {:#x}", reinterpret_cast<uint64_t>(info.si_addr));
@@ -107,8 +107,8 @@ void report_crash(kernel::Task& t, const siginfo_t& info) {
         "  rsi {:#018x}  rdi {:#018x}  r8  {:#018x}  r9  {:#018x}\n"
         "  r10 {:#018x}  r11 {:#018x}  r12 {:#018x}  r13 {:#018x}\n"
         "  r14 {:#018x}  r15 {:#018x}  fs_base {:#x}\n",
-        r.rip, r.rsp, r.rbp, r.eflags, r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.r8, r.r9,
-        r.r10, r.r11, r.r12, r.r13, r.r14, r.r15, r.fs_base);
+        r.rip, r.rsp, r.rbp, r.eflags, r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.r8, r.r9, r.r10,
+        r.r11, r.r12, r.r13, r.r14, r.r15, r.fs_base);
     uint8_t code[64];
     auto n = t.mm().copy_in_partial(r.rip, std::as_writable_bytes(std::span(code)));
     if (n) {
