@@ -29,10 +29,6 @@ struct KernelTermios {
 };
 static_assert(sizeof(KernelTermios) == 36);
 
-Timestamp ts(const timespec& t) {
-  return Timestamp{t.tv_sec, static_cast<uint32_t>(t.tv_nsec)};
-}
-
 // Copies a fixed-size ioctl argument between the guest and a host ioctl.
 template <class T>
 Result<uint64_t> ioctl_out(int fd, uint32_t request, uint64_t arg, mm::GuestMemory& mem) {
@@ -129,19 +125,7 @@ Result<uint64_t> HostFile::seek(int64_t offset, int whence) {
 Result<Stat> HostFile::stat() {
   struct stat st {};
   if (::fstat(fd_.get(), &st) != 0) return fail(errno);
-  return Stat{.dev = st.st_dev,
-              .ino = st.st_ino,
-              .mode = st.st_mode,
-              .nlink = static_cast<uint32_t>(st.st_nlink),
-              .uid = st.st_uid,
-              .gid = st.st_gid,
-              .rdev = st.st_rdev,
-              .size = static_cast<uint64_t>(st.st_size),
-              .blksize = static_cast<uint32_t>(st.st_blksize),
-              .blocks = static_cast<uint64_t>(st.st_blocks),
-              .atime = ts(st.st_atim),
-              .mtime = ts(st.st_mtim),
-              .ctime = ts(st.st_ctim)};
+  return stat_from_host(st);
 }
 
 bool HostFile::tostop() const {

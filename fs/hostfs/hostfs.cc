@@ -19,26 +19,6 @@
 namespace ms::fs {
 namespace {
 
-Timestamp ts(const timespec& t) {
-  return Timestamp{t.tv_sec, static_cast<uint32_t>(t.tv_nsec)};
-}
-
-Stat from_host(const struct stat& st) {
-  return Stat{.dev = st.st_dev,
-              .ino = st.st_ino,
-              .mode = st.st_mode,
-              .nlink = static_cast<uint32_t>(st.st_nlink),
-              .uid = st.st_uid,
-              .gid = st.st_gid,
-              .rdev = st.st_rdev,
-              .size = static_cast<uint64_t>(st.st_size),
-              .blksize = static_cast<uint32_t>(st.st_blksize),
-              .blocks = static_cast<uint64_t>(st.st_blocks),
-              .atime = ts(st.st_atim),
-              .mtime = ts(st.st_mtim),
-              .ctime = ts(st.st_ctim)};
-}
-
 // Pseudo filesystems of the host kernel: never shown to the guest.
 bool hidden_fs(uint64_t magic) {
   switch (magic) {
@@ -200,7 +180,7 @@ Result<UniqueFd> HostInode::reopen(int flags) const {
 Result<Stat> HostInode::stat() {
   struct stat st {};
   if (::fstat(fd_.get(), &st) != 0) return fail(errno);
-  return from_host(st);
+  return stat_from_host(st);
 }
 
 Result<void> HostInode::setattr(const AttrChange& change) {

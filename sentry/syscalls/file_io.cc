@@ -102,7 +102,8 @@ SysRet write_from_guest(kernel::Task& t, fs::FileDescription& file, std::span<co
   if (auto* socket = dynamic_cast<net::Socket*>(&file); socket != nullptr && !offset) {
     return socket_write(t, *socket, src, nowait);
   }
-  if (auto* host = dynamic_cast<fs::HostFile*>(&file); host != nullptr && host->tostop()) {
+  if (auto* host = dynamic_cast<fs::HostFile*>(&file);
+      host != nullptr && host->is_tty() && in_tty_background(t) && host->tostop()) {
     TRY(tty_background_check(t, SIGTTOU));
   }
   const uint64_t total = total_length(src);

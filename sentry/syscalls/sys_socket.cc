@@ -25,6 +25,7 @@
 #include "sentry/syscalls/handlers.h"
 #include "sentry/syscalls/path_args.h"
 #include "sentry/syscalls/socket_io.h"
+#include "sentry/syscalls/wait_timeout.h"
 
 namespace ms::sys {
 namespace {
@@ -550,19 +551,14 @@ SysRet sys_recvmmsg(kernel::Task& t, const SyscallArgs& a) {
   const uint64_t vec = a[1];
   const uint64_t vlen = std::min<uint64_t>(static_cast<uint32_t>(a[2]), UIO_MAXIOV);
   int flags = static_cast<int>(a[3]);
-  std::optional<kernel::Duration> deadline;
-  if (a[4] != 0) {
-    const timespec ts = TRY(t.mm().read(mm::GuestPtr<timespec>(a[4])));
-    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000) return fail(EINVAL);
-    deadline =
-        t.deadline_after(std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec));
-  }
+  const std::optional<kernel::Duration> timeout = TRY(read_timespec_timeout(t, a[4]));
+  start_deadline(t, timeout);
   uint64_t got = 0;
   for (; got < vlen; ++got) {
     const uint64_t entry = vec + got * sizeof(mmsghdr);
     // Only the first message may wait (which covers MSG_WAITFORONE); a passed timeout ends
     // the call after a message.
-    if (got > 0 && deadline && t.kernel().clock().monotonic() >= *deadline) break;
+    if (got > 0 && timeout && time_left(t) == kernel::Duration::zero()) break;
     const int f = got > 0 ? flags | MSG_DONTWAIT : flags;
     auto n = recv_msghdr(t, *s, entry, f & ~MSG_WAITFORONE);
     if (!n) {

@@ -27,10 +27,15 @@ bool orphaned_group(kernel::Kernel& k, int pgid, int sid) {
 
 }  // namespace
 
+bool in_tty_background(kernel::Task& t) {
+  const int foreground = t.kernel().foreground_pgid();
+  return controls(t) && foreground != 0 && t.thread_group().pgid() != foreground;
+}
+
 Result<void> tty_background_check(kernel::Task& t, int sig) {
   kernel::Kernel& k = t.kernel();
   kernel::ThreadGroup& g = t.thread_group();
-  if (!controls(t) || k.foreground_pgid() == 0 || g.pgid() == k.foreground_pgid()) return {};
+  if (!in_tty_background(t)) return {};
   const bool ignored =
       t.signal_handlers()[sig].handler == kernel::kSigIgn || t.signal_mask().has(sig);
   if (ignored) {

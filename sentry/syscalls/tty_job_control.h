@@ -24,5 +24,8 @@ std::optional<SysRet> tty_job_control(kernel::Task& t, uint32_t request, uint64_
 // signal ignored or blocked a read is EIO and a write goes on; an orphaned group, which
 // nobody could continue, gets EIO.
 Result<void> tty_background_check(kernel::Task& t, int sig);
+// Whether t's process is in its terminal's session but not in the foreground group: the
+// cheap part of the check, before the host is asked for the terminal's TOSTOP.
+bool in_tty_background(kernel::Task& t);
 
 }  // namespace ms::sys
