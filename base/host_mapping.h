@@ -27,9 +27,7 @@ class HostMapping {
   HostMapping& operator=(const HostMapping&) = delete;
   ~HostMapping() { reset(); }
 
-  std::span<const std::byte> bytes() const {
-    return {static_cast<const std::byte*>(addr_), len_};
-  }
+  std::span<const std::byte> bytes() const { return {static_cast<const std::byte*>(addr_), len_}; }
   void reset() {
     if (addr_ != nullptr) munmap(addr_, len_);
     addr_ = nullptr;

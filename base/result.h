@@ -23,8 +23,12 @@ inline constexpr int EPARKED = 4096;
 template <class T>
 using Result = std::expected<T, Errno>;
 
-inline std::unexpected<Errno> fail(int e) { return std::unexpected(Errno{e}); }
-inline int errno_value(Errno e) { return static_cast<int>(e); }
+inline std::unexpected<Errno> fail(int e) {
+  return std::unexpected(Errno{e});
+}
+inline int errno_value(Errno e) {
+  return static_cast<int>(e);
+}
 
 namespace detail {
 template <class T>
@@ -38,9 +42,9 @@ inline void unwrap(std::expected<void, Errno>&& /*r*/) {}
 
 // Propagates an error out of the enclosing function, otherwise yields the value.
 // NOLINTNEXTLINE(cppcoreguidelines-macro-usage)
-#define TRY(...)                                                      \
-  ({                                                                  \
-    auto ms_try_result_ = (__VA_ARGS__);                              \
+#define TRY(...)                                                         \
+  ({                                                                     \
+    auto ms_try_result_ = (__VA_ARGS__);                                 \
     if (!ms_try_result_) return std::unexpected(ms_try_result_.error()); \
-    ::ms::detail::unwrap(std::move(ms_try_result_));                  \
+    ::ms::detail::unwrap(std::move(ms_try_result_));                     \
   })

@@ -17,7 +17,9 @@
 enum { kMiB = 1 << 20, kTotal = 64 * kMiB };
 
 // Each byte depends on where it is in the stream: a lost, repeated or misplaced segment shows.
-static uint8_t expected(uint64_t i) { return (uint8_t)((i * 0x9e3779b97f4a7c15ULL) >> 56 ^ i >> 16); }
+static uint8_t expected(uint64_t i) {
+  return (uint8_t)((i * 0x9e3779b97f4a7c15ULL) >> 56 ^ i >> 16);
+}
 
 static double now(void) {
   struct timespec t;
@@ -47,7 +49,8 @@ int main(void) {
     if (connect(c, (struct sockaddr*)&a, len) != 0) _exit(2);
     printf("  client (pid %d): connected; sending 64 MiB\n", getpid());
     for (uint64_t sent = 0; sent < kTotal; sent += kMiB) {
-      for (int i = 0; i < kMiB; ++i) buf[i] = expected(sent + (uint64_t)i);
+      for (int i = 0; i < kMiB; ++i)
+        buf[i] = expected(sent + (uint64_t)i);
       for (size_t off = 0; off < kMiB;) {
         ssize_t w = write(c, buf + off, kMiB - off);
         if (w <= 0) _exit(3);

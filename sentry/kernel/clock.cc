@@ -13,9 +13,15 @@ Duration read_clock(clockid_t id) {
 
 }  // namespace
 
-Duration HostClock::monotonic() const { return read_clock(CLOCK_MONOTONIC); }
-Duration HostClock::realtime() const { return read_clock(CLOCK_REALTIME); }
-Duration HostClock::boottime() const { return read_clock(CLOCK_BOOTTIME); }
+Duration HostClock::monotonic() const {
+  return read_clock(CLOCK_MONOTONIC);
+}
+Duration HostClock::realtime() const {
+  return read_clock(CLOCK_REALTIME);
+}
+Duration HostClock::boottime() const {
+  return read_clock(CLOCK_BOOTTIME);
+}
 
 Duration HostClock::until(Duration deadline) {
   const Duration now = monotonic();

@@ -9,7 +9,9 @@ namespace {
 
 std::atomic<uint64_t> pending_host_signals{0};
 
-void on_signal(int sig) { pending_host_signals.fetch_or(1ULL << (sig - 1)); }
+void on_signal(int sig) {
+  pending_host_signals.fetch_or(1ULL << (sig - 1));
+}
 
 }  // namespace
 
@@ -23,9 +25,12 @@ void install_host_signal_forwarding() {
   }
   struct sigaction ignore {};
   ignore.sa_handler = SIG_IGN;
-  for (int sig : {SIGPIPE, SIGTTOU, SIGTTIN}) sigaction(sig, &ignore, nullptr);
+  for (int sig : {SIGPIPE, SIGTTOU, SIGTTIN})
+    sigaction(sig, &ignore, nullptr);
 }
 
-uint64_t take_host_signals() { return pending_host_signals.exchange(0); }
+uint64_t take_host_signals() {
+  return pending_host_signals.exchange(0);
+}
 
 }  // namespace ms::kernel

@@ -35,7 +35,9 @@ struct FxSwBytes {
   uint32_t padding[7];
 };
 
-uint64_t round_down(uint64_t v, uint64_t a) { return v & ~(a - 1); }
+uint64_t round_down(uint64_t v, uint64_t a) {
+  return v & ~(a - 1);
+}
 
 // The state a handler starts with: x87 and SSE control words at their defaults, every
 // register cleared (Linux's fpu__clear_user_states).
@@ -93,8 +95,8 @@ Result<void> build_signal_frame(Task& t, int sig, const siginfo_t& info,
   frame.uc.flags = kUcFpXstate | kUcSigcontextSs | kUcStrictRestoreSs;
   frame.uc.stack.sp = alt.sp;
   frame.uc.stack.size = alt.size;
-  frame.uc.stack.flags = (alt.size == 0 ? SS_DISABLE : (was_on_alt ? SS_ONSTACK : 0)) |
-                        (alt.flags & kSsAutodisarm);
+  frame.uc.stack.flags =
+      (alt.size == 0 ? SS_DISABLE : (was_on_alt ? SS_ONSTACK : 0)) | (alt.flags & kSsAutodisarm);
   SigContext& sc = frame.uc.mcontext;
   sc.r8 = regs.r8;
   sc.r9 = regs.r9;
@@ -209,8 +211,8 @@ Result<void> restore_signal_frame(Task& t) {
     if (mode == SS_DISABLE) {
       t.alt_stack() = SignalStack{};
     } else if ((mode == 0 || mode == SS_ONSTACK) && ss.size >= 2048) {
-      t.alt_stack() = SignalStack{
-          .sp = ss.sp, .flags = ss.flags & kSsAutodisarm, .pad = 0, .size = ss.size};
+      t.alt_stack() =
+          SignalStack{.sp = ss.sp, .flags = ss.flags & kSsAutodisarm, .pad = 0, .size = ss.size};
     }
   }
   return {};

@@ -15,8 +15,12 @@ namespace {
 constexpr uint32_t kUnchanged = static_cast<uint32_t>(-1);
 constexpr uint64_t kNgroupsMax = 65536;
 
-kernel::Credentials& creds(kernel::Task& t) { return t.thread_group().creds(); }
-bool privileged(kernel::Task& t) { return creds(t).euid == 0; }
+kernel::Credentials& creds(kernel::Task& t) {
+  return t.thread_group().creds();
+}
+bool privileged(kernel::Task& t) {
+  return creds(t).euid == 0;
+}
 
 // The three-id rules, shared by uids and gids: an unprivileged process may only pick among
 // its current real, effective and saved ids.
@@ -89,14 +93,24 @@ Result<void> write_three(kernel::Task& t, const SyscallArgs& a, uint32_t r, uint
   return {};
 }
 
-uint32_t id_arg(uint64_t v) { return static_cast<uint32_t>(v); }
+uint32_t id_arg(uint64_t v) {
+  return static_cast<uint32_t>(v);
+}
 
 }  // namespace
 
-SysRet sys_getuid(kernel::Task& t, const SyscallArgs& /*a*/) { return creds(t).ruid; }
-SysRet sys_geteuid(kernel::Task& t, const SyscallArgs& /*a*/) { return creds(t).euid; }
-SysRet sys_getgid(kernel::Task& t, const SyscallArgs& /*a*/) { return creds(t).rgid; }
-SysRet sys_getegid(kernel::Task& t, const SyscallArgs& /*a*/) { return creds(t).egid; }
+SysRet sys_getuid(kernel::Task& t, const SyscallArgs& /*a*/) {
+  return creds(t).ruid;
+}
+SysRet sys_geteuid(kernel::Task& t, const SyscallArgs& /*a*/) {
+  return creds(t).euid;
+}
+SysRet sys_getgid(kernel::Task& t, const SyscallArgs& /*a*/) {
+  return creds(t).rgid;
+}
+SysRet sys_getegid(kernel::Task& t, const SyscallArgs& /*a*/) {
+  return creds(t).egid;
+}
 
 SysRet sys_getresuid(kernel::Task& t, const SyscallArgs& a) {
   TRY(write_three(t, a, creds(t).ruid, creds(t).euid, creds(t).suid));

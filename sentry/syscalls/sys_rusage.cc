@@ -22,7 +22,9 @@ timeval to_timeval(Duration d) {
                  static_cast<suseconds_t>((d.count() % 1'000'000'000) / 1000)};
 }
 
-clock_t ticks(Duration d) { return static_cast<clock_t>(d.count() / 10'000'000); }
+clock_t ticks(Duration d) {
+  return static_cast<clock_t>(d.count() / 10'000'000);
+}
 
 }  // namespace
 

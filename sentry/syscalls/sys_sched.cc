@@ -42,7 +42,9 @@ Result<kernel::Task*> task_or_self(kernel::Task& t, int pid) {
 
 }  // namespace
 
-SysRet sys_sched_yield(kernel::Task& /*t*/, const SyscallArgs& /*a*/) { return 0; }
+SysRet sys_sched_yield(kernel::Task& /*t*/, const SyscallArgs& /*a*/) {
+  return 0;
+}
 
 SysRet sys_sched_getaffinity(kernel::Task& t, const SyscallArgs& a) {
   const uint64_t len = a[1];
@@ -112,24 +114,30 @@ SysRet sys_sched_setparam(kernel::Task& t, const SyscallArgs& a) {
 SysRet sys_sched_get_priority_max(kernel::Task& /*t*/, const SyscallArgs& a) {
   switch (static_cast<int>(a[0])) {
     case SCHED_FIFO:
-    case SCHED_RR: return 99;
+    case SCHED_RR:
+      return 99;
     case SCHED_OTHER:
     case SCHED_BATCH:
     case SCHED_IDLE:
-    case SCHED_DEADLINE: return 0;
-    default: return fail(EINVAL);
+    case SCHED_DEADLINE:
+      return 0;
+    default:
+      return fail(EINVAL);
   }
 }
 
 SysRet sys_sched_get_priority_min(kernel::Task& /*t*/, const SyscallArgs& a) {
   switch (static_cast<int>(a[0])) {
     case SCHED_FIFO:
-    case SCHED_RR: return 1;
+    case SCHED_RR:
+      return 1;
     case SCHED_OTHER:
     case SCHED_BATCH:
     case SCHED_IDLE:
-    case SCHED_DEADLINE: return 0;
-    default: return fail(EINVAL);
+    case SCHED_DEADLINE:
+      return 0;
+    default:
+      return fail(EINVAL);
   }
 }
 
@@ -148,13 +156,18 @@ SysRet sys_getpriority(kernel::Task& t, const SyscallArgs& a) {
     if (g->zombie()) continue;
     bool match = false;
     switch (which) {
-      case PRIO_PROCESS: match = g->tgid() == (who == 0 ? t.pid() : who); break;
-      case PRIO_PGRP: match = g->pgid() == (who == 0 ? t.thread_group().pgid() : who); break;
-      case PRIO_USER:
-        match = g->creds().ruid ==
-                (who == 0 ? t.thread_group().creds().ruid : static_cast<uid_t>(who));
+      case PRIO_PROCESS:
+        match = g->tgid() == (who == 0 ? t.pid() : who);
         break;
-      default: return fail(EINVAL);
+      case PRIO_PGRP:
+        match = g->pgid() == (who == 0 ? t.thread_group().pgid() : who);
+        break;
+      case PRIO_USER:
+        match =
+            g->creds().ruid == (who == 0 ? t.thread_group().creds().ruid : static_cast<uid_t>(who));
+        break;
+      default:
+        return fail(EINVAL);
     }
     if (match) best = std::max(best, 20 - g->nice);
   }

@@ -138,8 +138,8 @@ SysRet sys_waitid(kernel::Task& t, const SyscallArgs& a) {
   const int idtype = static_cast<int>(a[0]);
   const int id = static_cast<int>(a[1]);
   const int options = static_cast<int>(a[3]);
-  if ((options & ~(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | __WNOTHREAD |
-                   __WCLONE | __WALL)) != 0 ||
+  if ((options & ~(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | __WNOTHREAD | __WCLONE |
+                   __WALL)) != 0 ||
       (options & (WEXITED | WSTOPPED | WCONTINUED)) == 0) {
     return fail(EINVAL);
   }

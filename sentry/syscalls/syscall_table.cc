@@ -19,7 +19,8 @@ constexpr SyscallSpec make_spec(uint32_t nr, std::string_view name, Support supp
                 .note = note,
                 .handler = handler};
   const ArgKind list[] = {kinds..., ArgKind::Unknown};
-  for (size_t i = 0; i < sizeof...(kinds); ++i) s.args[i] = list[i];
+  for (size_t i = 0; i < sizeof...(kinds); ++i)
+    s.args[i] = list[i];
   // "(Unknown)" stands for arguments not described yet: show all six.
   if (sizeof...(kinds) == 1 && list[0] == ArgKind::Unknown) s.nargs = 6;
   return s;
@@ -44,9 +45,9 @@ constexpr SyscallSpec make_spec(uint32_t nr, std::string_view name, Support supp
 #define MS_UNPAREN(...) __VA_ARGS__
 
 constexpr SyscallSpec kSpecs[] = {
-#define SYSCALL(nr, name, support, ret, args, note)                                    \
-  make_spec(nr, #name, Support::support, ArgKind::ret, note, MS_HANDLER_##support(name) \
-                MS_EXPAND_KINDS(MS_UNPAREN args)),
+#define SYSCALL(nr, name, support, ret, args, note)          \
+  make_spec(nr, #name, Support::support, ArgKind::ret, note, \
+            MS_HANDLER_##support(name) MS_EXPAND_KINDS(MS_UNPAREN args)),
 #include "sentry/syscalls/syscall_list.def"
 #undef SYSCALL
 };
@@ -56,7 +57,8 @@ constexpr uint32_t kMaxNr = 512;
 struct Index {
   std::array<const SyscallSpec*, kMaxNr> by_nr{};
   Index() {
-    for (const auto& s : kSpecs) by_nr[s.nr] = &s;
+    for (const auto& s : kSpecs)
+      by_nr[s.nr] = &s;
   }
 };
 
@@ -71,14 +73,20 @@ const SyscallSpec* find_syscall(uint64_t nr) {
   return nr < kMaxNr ? index().by_nr[nr] : nullptr;
 }
 
-std::span<const SyscallSpec> all_syscalls() { return kSpecs; }
+std::span<const SyscallSpec> all_syscalls() {
+  return kSpecs;
+}
 
 std::string_view support_name(Support s) {
   switch (s) {
-    case Support::Full: return "full";
-    case Support::Partial: return "partial";
-    case Support::Refused: return "refused";
-    case Support::None: return "none";
+    case Support::Full:
+      return "full";
+    case Support::Partial:
+      return "partial";
+    case Support::Refused:
+      return "refused";
+    case Support::None:
+      return "none";
   }
   return "?";
 }

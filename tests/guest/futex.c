@@ -47,7 +47,8 @@ static void* waiter(void* arg) {
 }
 
 static void wait_until_blocked(int n) {
-  while (atomic_load(&started) < n) sched_yield();
+  while (atomic_load(&started) < n)
+    sched_yield();
   // Give them time to enter the kernel.
   struct timespec d = {0, 50 * 1000 * 1000};
   nanosleep(&d, NULL);
@@ -72,25 +73,29 @@ int main(void) {
 
   // Five waiters, bitsets 1,2,1,2,1: a bitset wake reaches only its own.
   pthread_t t[5];
-  for (long i = 0; i < 5; i++) pthread_create(&t[i], NULL, waiter, (void*)(i % 2 ? 2L : 1L));
+  for (long i = 0; i < 5; i++)
+    pthread_create(&t[i], NULL, waiter, (void*)(i % 2 ? 2L : 1L));
   wait_until_blocked(5);
   SHOW("wake bitset 2, up to 5", futex(&word, FUTEX_WAKE_BITSET_PRIVATE, 5, NULL, NULL, 2));
   SHOW("wake 1 of the rest", futex(&word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0));
   SHOW("wake all the rest", futex(&word, FUTEX_WAKE_PRIVATE, 100, NULL, NULL, 0));
-  for (int i = 0; i < 5; i++) pthread_join(t[i], NULL);
+  for (int i = 0; i < 5; i++)
+    pthread_join(t[i], NULL);
   printf("woken by wakes: %d\n", atomic_load(&woken_count));
 
   // Requeue: 4 waiters, wake 1, move 2 to word2, 1 stays.
   atomic_store(&started, 0);
   atomic_store(&woken_count, 0);
-  for (long i = 0; i < 4; i++) pthread_create(&t[i], NULL, waiter, (void*)-1L);
+  for (long i = 0; i < 4; i++)
+    pthread_create(&t[i], NULL, waiter, (void*)-1L);
   wait_until_blocked(4);
-  SHOW("cmp_requeue wrong value", futex(&word, FUTEX_CMP_REQUEUE_PRIVATE, 1,
-                                        (struct timespec*)2L, &word2, 7));
+  SHOW("cmp_requeue wrong value",
+       futex(&word, FUTEX_CMP_REQUEUE_PRIVATE, 1, (struct timespec*)2L, &word2, 7));
   SHOW("cmp_requeue", futex(&word, FUTEX_CMP_REQUEUE_PRIVATE, 1, (struct timespec*)2L, &word2, 0));
   SHOW("wake on word2", futex(&word2, FUTEX_WAKE_PRIVATE, 10, NULL, NULL, 0));
   SHOW("wake the last on word", futex(&word, FUTEX_WAKE_PRIVATE, 10, NULL, NULL, 0));
-  for (int i = 0; i < 4; i++) pthread_join(t[i], NULL);
+  for (int i = 0; i < 4; i++)
+    pthread_join(t[i], NULL);
 
   // wake_op: word2 += 1 and wake on word; then wake word2's waiters if old value == 0.
   atomic_store(&word2, 0);

@@ -4,6 +4,7 @@
 
 int main(int argc, char** argv) {
   printf("hello, world\n");
-  for (int i = 1; i < argc; i++) printf("argv[%d] = %s\n", i, argv[i]);
+  for (int i = 1; i < argc; i++)
+    printf("argv[%d] = %s\n", i, argv[i]);
   return 3;
 }

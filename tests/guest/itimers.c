@@ -7,11 +7,14 @@
 
 static volatile int fired[65];
 
-static void on_timer(int sig) { fired[sig]++; }
+static void on_timer(int sig) {
+  fired[sig]++;
+}
 
 static void spin_until(int sig) {
   volatile unsigned long x = 0;
-  for (unsigned long i = 0; !fired[sig] && i < 4000000000UL; i++) x += i;
+  for (unsigned long i = 0; !fired[sig] && i < 4000000000UL; i++)
+    x += i;
 }
 
 int main(void) {
@@ -24,8 +27,8 @@ int main(void) {
   struct itimerval cur;
   SHOW("getitimer virtual", getitimer(ITIMER_VIRTUAL, &cur));
   // Linux may report a CPU-time timer rounded up by a scheduler tick (34000 for 30000).
-  printf("virtual armed: %d\n", cur.it_value.tv_sec == 0 && cur.it_value.tv_usec > 0 &&
-                                    cur.it_value.tv_usec <= 40000);
+  printf("virtual armed: %d\n",
+         cur.it_value.tv_sec == 0 && cur.it_value.tv_usec > 0 && cur.it_value.tv_usec <= 40000);
   spin_until(SIGVTALRM);
   printf("SIGVTALRM after CPU time: %d\n", fired[SIGVTALRM]);
   getitimer(ITIMER_VIRTUAL, &cur);
@@ -33,7 +36,8 @@ int main(void) {
 
   struct itimerval periodic = {{0, 10000}, {0, 10000}};
   setitimer(ITIMER_PROF, &periodic, NULL);
-  while (fired[SIGPROF] < 3) spin_until(SIGPROF), fired[0]++;
+  while (fired[SIGPROF] < 3)
+    spin_until(SIGPROF), fired[0]++;
   struct itimerval off = {{0, 0}, {0, 0}}, old;
   SHOW("setitimer prof off", setitimer(ITIMER_PROF, &off, &old));
   printf("prof fired at least 3 times: %d, old interval 10ms: %d\n", fired[SIGPROF] >= 3,

@@ -17,9 +17,8 @@ int main(void) {
   SHOW("mmap len 0", raw(SYS_mmap, 0, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
   SHOW("mmap no type", raw(SYS_mmap, 0, PAGE, PROT_READ, MAP_ANONYMOUS, -1, 0));
   SHOW("mmap bad offset", raw(SYS_mmap, 0, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 1));
-  SHOW("mmap fixed unaligned",
-       raw(SYS_mmap, 0x10001000 + 1, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
-           -1, 0));
+  SHOW("mmap fixed unaligned", raw(SYS_mmap, 0x10001000 + 1, PAGE, PROT_READ,
+                                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
   SHOW("mmap anonymous shared-validate",
        raw(SYS_mmap, 0, PAGE, PROT_READ, MAP_SHARED_VALIDATE | MAP_ANONYMOUS, -1, 0));
   SHOW("mmap huge", raw(SYS_mmap, 0, -PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
@@ -29,17 +28,17 @@ int main(void) {
   char* p = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   CHECK(p != MAP_FAILED);
   int zero = 1;
-  for (long i = 0; i < 4 * PAGE; i++) zero &= p[i] == 0;
+  for (long i = 0; i < 4 * PAGE; i++)
+    zero &= p[i] == 0;
   printf("zeroed: %d\n", zero);
   memset(p, 'x', 4 * PAGE);
 
   // MAP_FIXED_NOREPLACE over an existing mapping.
-  SHOW("noreplace over mapping",
-       raw(SYS_mmap, (long)p, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
-           -1, 0));
+  SHOW("noreplace over mapping", raw(SYS_mmap, (long)p, PAGE, PROT_READ,
+                                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0));
   // MAP_FIXED replaces: the page reads as zero again.
-  char* q = mmap(p + PAGE, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
-                 -1, 0);
+  char* q =
+      mmap(p + PAGE, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
   printf("fixed same address: %d, replaced page zero: %d, neighbours kept: %d\n", q == p + PAGE,
          q[0] == 0, p[0] == 'x' && p[2 * PAGE] == 'x');
 

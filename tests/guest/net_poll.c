@@ -35,7 +35,9 @@ static unsigned poll_now(int fd) {
   return (unsigned)p.revents;
 }
 
-static void show_poll(const char* label, int fd) { printf("%s: %s\n", label, events_text(poll_now(fd))); }
+static void show_poll(const char* label, int fd) {
+  printf("%s: %s\n", label, events_text(poll_now(fd)));
+}
 
 static int listener(struct sockaddr_in* a) {
   int l = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);

@@ -58,7 +58,8 @@ int main(int argc, char** argv) {
     if (connect(c, (struct sockaddr*)&ss, len) != 0) _exit(3);
     for (uint64_t sent = 0; sent < total;) {
       size_t n = total - sent < chunk ? (size_t)(total - sent) : chunk;
-      for (size_t i = 0; i < n; ++i) buf[i] = expected(sent + i);
+      for (size_t i = 0; i < n; ++i)
+        buf[i] = expected(sent + i);
       ssize_t w = write(c, buf, n);
       if (w <= 0) _exit(4);
       sent += (uint64_t)w;
@@ -95,7 +96,7 @@ int main(int argc, char** argv) {
            (unsigned long long)total, status);
     return 1;
   }
-  printf("%llu MiB arrived complete and in order (%.0f MB/s)\n",
-         (unsigned long long)(total >> 20), dt > 0 ? total / dt / 1e6 : 0.0);
+  printf("%llu MiB arrived complete and in order (%.0f MB/s)\n", (unsigned long long)(total >> 20),
+         dt > 0 ? total / dt / 1e6 : 0.0);
   return 0;
 }

@@ -9,8 +9,8 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <sys/socket.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include "guest_test.h"
@@ -59,10 +59,13 @@ static int connect_to(int port, int flags) {
   return c;
 }
 
-static uint8_t pattern(size_t i) { return (uint8_t)(i * 7 + (i >> 11)); }
+static uint8_t pattern(size_t i) {
+  return (uint8_t)(i * 7 + (i >> 11));
+}
 
 static uint64_t checksum(const uint8_t* p, size_t n, uint64_t sum) {
-  for (size_t i = 0; i < n; ++i) sum = sum * 1099511628211ULL + p[i];
+  for (size_t i = 0; i < n; ++i)
+    sum = sum * 1099511628211ULL + p[i];
   return sum;
 }
 
@@ -79,7 +82,8 @@ static int big_sender(int port) {
     size_t n = step;
     if (n > sizeof(buf)) n = sizeof(buf);
     if (n > kBig - sent) n = kBig - sent;
-    for (size_t i = 0; i < n; ++i) buf[i] = pattern(sent + i);
+    for (size_t i = 0; i < n; ++i)
+      buf[i] = pattern(sent + i);
     ssize_t w = write(c, buf, n);
     if (w <= 0) return 11;
     sent += (size_t)w;
@@ -124,7 +128,8 @@ static void big_transfer(void) {
   uint64_t expect = 14695981039346656037ULL;
   for (size_t i = 0; i < kBig; i += sizeof(buf)) {
     size_t n = kBig - i < sizeof(buf) ? kBig - i : sizeof(buf);
-    for (size_t j = 0; j < n; ++j) buf[j] = pattern(i + j);
+    for (size_t j = 0; j < n; ++j)
+      buf[j] = pattern(i + j);
     expect = checksum(buf, n, expect);
   }
   printf("received %zu bytes, checksum %s\n", got, sum == expect ? "matches" : "DIFFERS");
@@ -228,7 +233,10 @@ static void refused_and_in_use(void) {
 }
 
 static volatile int sigpipes;
-static void on_sigpipe(int sig) { (void)sig; ++sigpipes; }
+static void on_sigpipe(int sig) {
+  (void)sig;
+  ++sigpipes;
+}
 
 static void reset_and_epipe(void) {
   int port;
@@ -319,7 +327,8 @@ static void privileged_ports(void) {
     socklen_t len = make_addr(&ss, 80);
     int s = socket(family, SOCK_STREAM, 0);
     if (geteuid() == 0) {
-      printf("as root: bind port 80: %s\n", bind(s, (struct sockaddr*)&ss, len) == 0 ? "ok" : "refused");
+      printf("as root: bind port 80: %s\n",
+             bind(s, (struct sockaddr*)&ss, len) == 0 ? "ok" : "refused");
       close(s);
       s = socket(family, SOCK_STREAM, 0);
       if (setuid(65534) != 0) _exit(1);

@@ -60,8 +60,8 @@ static void run(void) {
   socklen_t flen = sizeof(from);
   memset(buf, 0, sizeof(buf));
   SHOW("recvfrom", recvfrom(r, buf, sizeof(buf), 0, (struct sockaddr*)&from, &flen));
-  printf("data %s, from the sender: %d, addrlen ok: %d\n", buf,
-         port_of(&from) == port_of(&sa), flen == slen);
+  printf("data %s, from the sender: %d, addrlen ok: %d\n", buf, port_of(&from) == port_of(&sa),
+         flen == slen);
   memset(buf, 0, sizeof(buf));
   SHOW("recv MSG_PEEK into 2", recv(r, buf, 2, MSG_PEEK));
   printf("peeked %s\n", buf);
@@ -135,7 +135,8 @@ static void run(void) {
     msgs[i].msg_hdr.msg_iovlen = 1;
   }
   SHOW("recvmmsg", recvmmsg(r, msgs, 3, MSG_DONTWAIT, NULL));
-  for (int i = 0; i < 3; ++i) printf("  %u %s\n", msgs[i].msg_len, bufs[i]);
+  for (int i = 0; i < 3; ++i)
+    printf("  %u %s\n", msgs[i].msg_len, bufs[i]);
 
   // Errors.
   SHOW("send unconnected no address", send(s, "x", 1, 0));
@@ -147,8 +148,7 @@ static void run(void) {
   SHOW("bind in use, reuse on one side only", bind(d, (struct sockaddr*)&ra, rlen));
   static char big[70000];
   SHOW("sendto too big", sendto(d, big, sizeof(big), 0, (struct sockaddr*)&ra, rlen));
-  SHOW("sendto port 0", sendto(d, "x", 1, 0, (struct sockaddr*)&closed,
-                               make_addr(&closed, 0)));
+  SHOW("sendto port 0", sendto(d, "x", 1, 0, (struct sockaddr*)&closed, make_addr(&closed, 0)));
   SHOW("short address", sendto(d, "x", 1, 0, (struct sockaddr*)&ra, 4));
   SHOW("listen on udp", listen(d, 1));
   SHOW("accept on udp", accept(d, NULL, NULL));

@@ -25,7 +25,8 @@ static volatile int worker_stop;
 static void* worker(void* arg) {
   (void)arg;
   worker_tid = (pid_t)syscall(SYS_gettid);
-  while (!worker_stop) pause();
+  while (!worker_stop)
+    pause();
   return NULL;
 }
 
@@ -45,7 +46,8 @@ int main(void) {
   SHOW("timer_create", timer_create(CLOCK_MONOTONIC, &ev, &t));
   struct itimerspec once = {{0, 0}, {0, 20 * 1000 * 1000}};
   SHOW("timer_settime", timer_settime(t, 0, &once, NULL));
-  while (!fired) pause();
+  while (!fired)
+    pause();
   printf("fired %d value %d SI_TIMER %d\n", fired, last_value, last_code == SI_TIMER);
 
   // Periodic, with the signal blocked: expiries while it waits become the overrun count of
@@ -79,7 +81,8 @@ int main(void) {
   // SIGEV_THREAD_ID: only the named thread takes it.
   pthread_t th;
   pthread_create(&th, NULL, worker, NULL);
-  while (!worker_tid) sched_yield();
+  while (!worker_tid)
+    sched_yield();
   // The kernel's struct sigevent: libcs name the thread id field differently.
   struct {
     union sigval value;
@@ -87,7 +90,9 @@ int main(void) {
     int notify;
     int tid;
     int pad[11];
-  } kev = {.value = {.sival_int = 5}, .signo = SIGRTMIN, .notify = 4 /* SIGEV_THREAD_ID */,
+  } kev = {.value = {.sival_int = 5},
+           .signo = SIGRTMIN,
+           .notify = 4 /* SIGEV_THREAD_ID */,
            .tid = worker_tid};
   int kt = -1;
   SHOW("timer_create thread id", syscall(SYS_timer_create, CLOCK_MONOTONIC, &kev, &kt));

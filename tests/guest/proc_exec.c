@@ -10,9 +10,11 @@ extern char** environ;
 int main(int argc, char** argv) {
   if (argc > 1 && strcmp(argv[1], "second") == 0) {
     printf("second image: argc=%d", argc);
-    for (int i = 1; i < argc; i++) printf(" [%s]", argv[i]);
+    for (int i = 1; i < argc; i++)
+      printf(" [%s]", argv[i]);
     printf(" env:");
-    for (char** e = environ; *e; e++) printf(" [%s]", *e);
+    for (char** e = environ; *e; e++)
+      printf(" [%s]", *e);
     printf("\n");
     return 17;
   }

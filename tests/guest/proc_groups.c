@@ -18,8 +18,7 @@ int main(void) {
     printf("child pgid is parent's: %d\n", getpgid(0) == getpgid(me));
     printf("setpgid self: %ld\n", (long)setpgid(0, 0));
     printf("now group leader: %d\n", getpgrp() == getpid());
-    printf("setsid as group leader: %ld errno %s\n", (long)setsid(),
-           guest_errno_name(errno));
+    printf("setsid as group leader: %ld errno %s\n", (long)setsid(), guest_errno_name(errno));
     fflush(stdout);
     pid_t q = fork();
     if (q == 0) {

@@ -10,23 +10,36 @@
 
 static void show_status(const char* label, int st) {
   printf("%s: exited=%d code=%d signaled=%d sig=%d core=%d\n", label, WIFEXITED(st),
-         WIFEXITED(st) ? WEXITSTATUS(st) : -1, WIFSIGNALED(st),
-         WIFSIGNALED(st) ? WTERMSIG(st) : -1, WIFSIGNALED(st) ? WCOREDUMP(st) != 0 : 0);
+         WIFEXITED(st) ? WEXITSTATUS(st) : -1, WIFSIGNALED(st), WIFSIGNALED(st) ? WTERMSIG(st) : -1,
+         WIFSIGNALED(st) ? WCOREDUMP(st) != 0 : 0);
 }
 
 static int run_child(int how) {
   pid_t p = fork();
   if (p == 0) {
     switch (how) {
-      case 0: _exit(0);
-      case 1: _exit(1);
-      case 2: _exit(255);
-      case 3: exit(300);  // only the low byte survives
-      case 4: raise(SIGTERM); break;
-      case 5: raise(SIGKILL); break;
-      case 6: *(volatile int*)0 = 1; break;
-      case 7: abort();
-      case 8: kill(getpid(), SIGUSR1); break;
+      case 0:
+        _exit(0);
+      case 1:
+        _exit(1);
+      case 2:
+        _exit(255);
+      case 3:
+        exit(300);  // only the low byte survives
+      case 4:
+        raise(SIGTERM);
+        break;
+      case 5:
+        raise(SIGKILL);
+        break;
+      case 6:
+        *(volatile int*)0 = 1;
+        break;
+      case 7:
+        abort();
+      case 8:
+        kill(getpid(), SIGUSR1);
+        break;
     }
     _exit(99);
   }
@@ -40,9 +53,10 @@ int main(void) {
   // No core files: the status then says "no core dumped" natively too.
   struct rlimit no_core = {0, 0};
   setrlimit(RLIMIT_CORE, &no_core);
-  const char* names[] = {"exit 0", "exit 1", "exit 255", "exit 300", "SIGTERM",
-                         "SIGKILL", "SIGSEGV", "abort", "SIGUSR1"};
-  for (int i = 0; i < 9; i++) show_status(names[i], run_child(i));
+  const char* names[] = {"exit 0",  "exit 1",  "exit 255", "exit 300", "SIGTERM",
+                         "SIGKILL", "SIGSEGV", "abort",    "SIGUSR1"};
+  for (int i = 0; i < 9; i++)
+    show_status(names[i], run_child(i));
 
   SHOW("wait with no children", wait(NULL));
   SHOW("waitpid bad options", waitpid(-1, NULL, 0x1000));

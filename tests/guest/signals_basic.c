@@ -38,7 +38,8 @@ static void on_fpu(int sig) {
   (void)sig;
   // Clobber vector registers: the interrupted code's values must come back.
   volatile double x = 1e300;
-  for (int i = 0; i < 10; i++) x *= 1.5;
+  for (int i = 0; i < 10; i++)
+    x *= 1.5;
   count++;
 }
 
@@ -128,8 +129,8 @@ int main(void) {
   sigset_t wait_mask = old;
   sigdelset(&wait_mask, SIGCHLD);
   int r = sigsuspend(&wait_mask);
-  printf("sigsuspend: %d %s, SIGCHLD handled %d code CLD_EXITED %d\n", r,
-         guest_errno_name(errno), count, last_code == CLD_EXITED);
+  printf("sigsuspend: %d %s, SIGCHLD handled %d code CLD_EXITED %d\n", r, guest_errno_name(errno),
+         count, last_code == CLD_EXITED);
   sigset_t after;
   sigprocmask(SIG_SETMASK, NULL, &after);
   printf("mask restored after sigsuspend: %d\n", sigismember(&after, SIGCHLD));

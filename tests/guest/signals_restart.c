@@ -67,7 +67,8 @@ int main(void) {
   fflush(stdout);
   pid_t child = fork();
   if (child == 0) {
-    for (;;) pause();
+    for (;;)
+      pause();
   }
   int st = 0;
   kill(child, SIGSTOP);
@@ -86,8 +87,8 @@ int main(void) {
   printf("killed while stopped: %d sig %d\n", WIFSIGNALED(st), WTERMSIG(st));
   // Later notifications may coalesce (SIGCHLD is not queued): only the first two and the
   // last are certain.
-  printf("SIGCHLD codes: stopped %d, continued %d, last killed %d\n",
-         chld_code[0] == CLD_STOPPED, chld_code[1] == CLD_CONTINUED,
+  printf("SIGCHLD codes: stopped %d, continued %d, last killed %d\n", chld_code[0] == CLD_STOPPED,
+         chld_code[1] == CLD_CONTINUED,
          chld_count > 0 && chld_count <= 8 && chld_code[chld_count - 1] == CLD_KILLED);
   return 0;
 }

@@ -35,7 +35,8 @@ static atomic_int spinning;
 static void* spin(void* arg) {
   (void)arg;
   atomic_fetch_add(&spinning, 1);
-  for (;;) pause();
+  for (;;)
+    pause();
 }
 
 static char* self;
@@ -52,8 +53,8 @@ static void* exec_from_thread(void* arg) {
 int main(int argc, char** argv) {
   self = argv[0];
   if (argc > 2 && strcmp(argv[1], "after-exec") == 0) {
-    printf("after exec from a thread: same pid %d, tid is pid %d\n",
-           atoi(argv[2]) == getpid(), syscall(SYS_gettid) == getpid());
+    printf("after exec from a thread: same pid %d, tid is pid %d\n", atoi(argv[2]) == getpid(),
+           syscall(SYS_gettid) == getpid());
     return 0;
   }
 
@@ -76,8 +77,10 @@ int main(int argc, char** argv) {
   pthread_mutexattr_setprotocol(&pa, PTHREAD_PRIO_INHERIT);
   SHOW("pi mutex init", pthread_mutex_init(&pi, &pa));
   pthread_t w[4];
-  for (int i = 0; i < 4; i++) pthread_create(&w[i], NULL, pi_worker, NULL);
-  for (int i = 0; i < 4; i++) pthread_join(w[i], NULL);
+  for (int i = 0; i < 4; i++)
+    pthread_create(&w[i], NULL, pi_worker, NULL);
+  for (int i = 0; i < 4; i++)
+    pthread_join(w[i], NULL);
   printf("pi mutex count %d\n", atomic_load(&pi_count));
   SHOW("pi trylock", pthread_mutex_trylock(&pi));
   SHOW("pi trylock while held", pthread_mutex_trylock(&pi) == EBUSY ? -2 : 0);
@@ -86,8 +89,10 @@ int main(int argc, char** argv) {
   // Two threads spin in pause(); a third execs: all of them go.
   fflush(stdout);
   pthread_t s[2];
-  for (int i = 0; i < 2; i++) pthread_create(&s[i], NULL, spin, NULL);
-  while (atomic_load(&spinning) < 2) sched_yield();
+  for (int i = 0; i < 2; i++)
+    pthread_create(&s[i], NULL, spin, NULL);
+  while (atomic_load(&spinning) < 2)
+    sched_yield();
   pthread_t e;
   pthread_create(&e, NULL, exec_from_thread, NULL);
   pthread_join(e, NULL);

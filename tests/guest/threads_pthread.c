@@ -30,7 +30,8 @@ static void* worker(void* arg) {
   }
   // Take turns in id order, each waking the next with the condition variable.
   pthread_mutex_lock(&lock);
-  while (turn != id) pthread_cond_wait(&cond, &lock);
+  while (turn != id)
+    pthread_cond_wait(&cond, &lock);
   turn++;
   pthread_cond_broadcast(&cond);
   pthread_mutex_unlock(&lock);
@@ -62,7 +63,8 @@ static void* detached(void* arg) {
 
 int main(void) {
   pthread_t t[kThreads];
-  for (long i = 0; i < kThreads; i++) pthread_create(&t[i], NULL, worker, (void*)i);
+  for (long i = 0; i < kThreads; i++)
+    pthread_create(&t[i], NULL, worker, (void*)i);
   long sum = 0;
   for (int i = 0; i < kThreads; i++) {
     void* r;
@@ -73,7 +75,8 @@ int main(void) {
   printf("sum of returns %ld, main's tls still %ld\n", sum, tls_value);
   int distinct = 1;
   for (int i = 0; i < kThreads; i++)
-    for (int j = i + 1; j < kThreads; j++) distinct &= seen_tids[i] != seen_tids[j];
+    for (int j = i + 1; j < kThreads; j++)
+      distinct &= seen_tids[i] != seen_tids[j];
   printf("tids distinct %d, none is the pid %d\n", distinct,
          seen_tids[0] != getpid() && seen_tids[3] != getpid());
 

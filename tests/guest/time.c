@@ -4,7 +4,9 @@
 
 #include "guest_test.h"
 
-static long long ns(struct timespec t) { return t.tv_sec * 1000000000LL + t.tv_nsec; }
+static long long ns(struct timespec t) {
+  return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
 
 int main(void) {
   struct timespec a, b;
@@ -27,7 +29,8 @@ int main(void) {
   struct timespec cpu0, cpu1;
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu0);
   volatile unsigned long x = 0;
-  for (unsigned long i = 0; i < 50000000UL; i++) x += i;
+  for (unsigned long i = 0; i < 50000000UL; i++)
+    x += i;
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu1);
   printf("process cpu time advances: %d\n", ns(cpu1) > ns(cpu0));
   struct timespec thr;
